@@ -32,8 +32,17 @@ TITLES = {
 
 
 def lecture_notebooks(folder: pathlib.Path = NOTEBOOKS) -> list[pathlib.Path]:
-    """The numbered lecture notebooks, in order."""
+    """The numbered lecture notebooks present in ``folder``, in order."""
     return sorted(p for p in folder.glob("*.ipynb") if PATTERN.match(p.name))
+
+
+def notebook_map(folder: pathlib.Path = NOTEBOOKS) -> list[pathlib.Path]:
+    """Every lecture notebook of the map (``TITLES``, which follows DESIGN.md), in order.
+
+    Navigation is computed from the map, not from the files present, so adding one notebook
+    never changes the links in another.
+    """
+    return [folder / f"{stem}.ipynb" for stem in TITLES]
 
 
 def title(path: pathlib.Path) -> str:
@@ -65,9 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report notebooks to update")
     args = parser.parse_args(argv)
-    paths = lecture_notebooks()
+    paths = notebook_map()
     stale = []
     for i, path in enumerate(paths):
+        if not path.is_file():
+            continue
         nb = nbformat.read(path, as_version=4)
         text = nav_markdown(paths, i)
         current = [c.source for c in nb.cells if c.get("metadata", {}).get("nav")]

@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-
-PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s#;]+)")
+from lecture_utils.environment import _PIN as PIN
 
 
 def canonical(name: str) -> str:
