@@ -21,6 +21,8 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 BASE   := $(VENV)/.installed-base
 DEV    := $(VENV)/.installed-dev
 
+LAB_ARGS  ?=
+ROOT_ARG  := $(if $(filter 0,$(shell id -u)),--allow-root)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 NBVAL     := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
@@ -34,9 +36,12 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstall only when a requirements file or pyproject.toml is newer than the stamp.
-$(BASE): requirements.txt pyproject.toml | $(PY)
+$(BASE): requirements.txt pyproject.toml jupyter/overrides.json | $(PY)
 	$(PIP) install -r requirements.txt
 	$(PIP) install --no-deps -e .
+	@# JupyterLab settings for this venv: no "news" pop-up over the notebooks.
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $@
 
 $(DEV): requirements.txt requirements-dev.txt $(BASE)
@@ -44,7 +49,8 @@ $(DEV): requirements.txt requirements-dev.txt $(BASE)
 	@touch $@
 
 lab: $(BASE)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
+	  --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(ROOT_ARG) $(LAB_ARGS)
 
 test: $(DEV)
 	$(PY) -m pytest tests $(NOTEBOOKS) $(NBVAL)
