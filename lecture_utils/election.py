@@ -36,6 +36,10 @@ __all__ = [
     "ElectionSims",
     "PUBLISHED_FORECASTS_2016",
     "ev_histogram",
+    "p_win_given_national_error",
+    "plot_ev_histogram",
+    "plot_published_forecasts",
+    "polling_errors",
     "poll_margins",
     "simulate_elections",
     "simulate_national_sd_grid",
@@ -510,3 +514,111 @@ def ev_histogram(clinton_ev: np.ndarray, total: int = 538,
     counts = np.bincount(np.asarray(clinton_ev, dtype=np.int64) // bin_width,
                          minlength=len(edges) - 1)[: len(edges) - 1]
     return edges, counts / clinton_ev.size
+
+
+def p_win_given_national_error(averages: pd.DataFrame, electoral_votes: pd.Series, shifts,
+                               n_sims: int = 20_000, rng=None, *, state_sd: float = 0.0,
+                               df: float | None = None, se_column: str = "se") -> np.ndarray:
+    """P(Clinton >= 270 | delta) for each national error ``delta`` in ``shifts`` (points).
+
+    Given the latent national error the states are independent again: this is the naive
+    simulation with every margin shifted by ``delta``. The draws are shared across the shifts
+    (common random numbers), so the result is non-decreasing in ``delta`` draw by draw, and
+    ``P(win) = integral of P(win | delta) N(delta; 0, tau^2) d delta`` can be checked against
+    :func:`simulate_elections` with ``national_sd=tau``.
+    """
+    shifts = np.asarray(shifts, dtype=float)
+    if shifts.ndim != 1 or shifts.size == 0 or not np.all(np.isfinite(shifts)):
+        raise ValueError("shifts must be a non-empty 1-d sequence of finite numbers (points)")
+    states, ev, margin, se = _check_inputs(averages, electoral_votes, n_sims, se_column, df)
+    state_sd = _check_nonneg_real("state_sd", state_sd)
+    base = _unit_draws(_as_generator(rng), df, (n_sims, len(states)))
+    base *= np.sqrt(se**2 + state_sd**2)
+    base += margin
+    threshold = int(ev.sum()) // 2 + 1
+    ev_float = ev.astype(np.float64)
+    return np.array([np.mean((base > -shift) @ ev_float >= threshold) for shift in shifts])
+
+
+def polling_errors(averages: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+    """How each state's poll average compares with its result (slide 7, "what is wrong?").
+
+    Returns a DataFrame indexed like ``averages`` with ``poll_margin``, ``actual_margin`` and
+    ``error = actual - poll`` (points; negative: Trump did better than his polls), ``z`` =
+    ``error / se`` (the error in units of the sampling standard error), ``undecided`` (percent
+    of poll respondents for neither Clinton nor Trump, if ``averages`` has ``clinton`` and
+    ``trump``) and ``others_actual`` (percent of votes for neither).
+    """
+    for name, frame, columns in (("averages", averages, ("margin", "se")),
+                                 ("results", results, ("state", "clinton", "trump", "others"))):
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"{name} must be a DataFrame, got {type(frame).__name__}")
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise KeyError(f"{name} is missing column(s) {missing}")
+    actual = results.set_index("state")
+    unknown = sorted(set(averages.index) - set(actual.index))
+    if unknown:
+        raise KeyError(f"averages has state(s) not in results: {unknown}")
+    actual = actual.loc[averages.index]
+    out = pd.DataFrame({
+        "poll_margin": averages["margin"],
+        "actual_margin": actual["clinton"] - actual["trump"],
+    })
+    out["error"] = out["actual_margin"] - out["poll_margin"]
+    out["z"] = out["error"] / averages["se"]
+    if {"clinton", "trump"} <= set(averages.columns):
+        out["undecided"] = 100 - averages["clinton"] - averages["trump"]
+    out["others_actual"] = actual["others"]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures (used by the notebook and the explorer)
+# ---------------------------------------------------------------------------------------------
+
+def plot_ev_histogram(ax, clinton_ev: np.ndarray, *, total: int = 538, bin_width: int = 10,
+                      actual: int | None = None, colors: dict | None = None):
+    """Histogram of Clinton's electoral votes on ``ax``: red bins are Trump wins, blue Clinton's.
+
+    ``actual`` draws the 2016 outcome as the model counts it (233, see the module docstring).
+    Returns the two ``StepPatch`` artists (Trump side, Clinton side) so an explorer can update
+    them with ``set_data``.
+    """
+    if colors is None:
+        from lecture_utils.plotting import COLORS as colors
+    edges, fractions = ev_histogram(clinton_ev, total, bin_width)
+    threshold = total // 2 + 1
+    clinton_side = edges[:-1] >= threshold
+    trump = ax.stairs(np.where(clinton_side, 0, fractions), edges, fill=True,
+                      color=colors["Trump"], alpha=0.8, label="Trump wins")
+    clinton = ax.stairs(np.where(clinton_side, fractions, 0), edges, fill=True,
+                        color=colors["Clinton"], alpha=0.8, label="Clinton wins")
+    ax.axvline(threshold, color="k", lw=1, ls=":")
+    ax.text(threshold, 0.98, f" {threshold}", transform=ax.get_xaxis_transform(), va="top",
+            fontsize=8)
+    if actual is not None:
+        ax.axvline(actual, color=colors["truth"], lw=2,
+                   label=f"2016 result as counted\nhere: Clinton {actual}")
+    ax.set_xlabel("Clinton's electoral votes")
+    ax.set_ylabel(f"fraction per {bin_width} EV")
+    return trump, clinton
+
+
+def plot_published_forecasts(ax, published: dict[str, float] | None = None,
+                             x: float | None = None) -> None:
+    """Dashed horizontal lines at the published final 2016 forecasts, labelled at ``x``.
+
+    Labels are kept apart where lines crowd; 0.99 is written ">99%" (what the Princeton
+    Election Consortium published).
+    """
+    published = PUBLISHED_FORECASTS_2016 if published is None else published
+    x = ax.get_xlim()[1] if x is None else x
+    previous = None
+    for name, prob in sorted(published.items(), key=lambda item: -item[1]):
+        ax.axhline(prob, color="0.5", lw=0.8, ls="--")
+        below = previous is not None and previous - prob < 0.03
+        label = ">99%" if prob >= 0.99 else f"{prob:.0%}"
+        ax.text(x, prob, f"{name} {label}", ha="right", va="top" if below else "bottom",
+                fontsize=7, color="0.3")
+        previous = prob

@@ -33,18 +33,6 @@ def _election_png(fig, dpi: int = 80) -> bytes:
     return buffer.getvalue()
 
 
-def _election_reference_lines(ax, published: dict[str, float], x: float) -> None:
-    """Dashed horizontal lines for published forecasts, labels kept apart when lines crowd."""
-    previous = None
-    for name, prob in sorted(published.items(), key=lambda item: -item[1]):
-        ax.axhline(prob, color="0.5", lw=0.8, ls="--")
-        below = previous is not None and previous - prob < 0.03
-        label = ">99%" if prob >= 0.99 else f"{prob:.0%}"   # PEC published ">99%"
-        ax.text(x, prob, f"{name} {label}", ha="right", va="top" if below else "bottom",
-                fontsize=7, color="0.3")
-        previous = prob
-
-
 def election_explorer(national_sds, sims, *, published: dict[str, float] | None = None,
                       actual_clinton_ev: int | None = None, bin_width: int = 10):
     """Slide along the SD of the shared national polling error (slide 8).
@@ -69,7 +57,7 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
     import ipywidgets as widgets
     from matplotlib.figure import Figure
 
-    from lecture_utils.election import ev_histogram
+    from lecture_utils.election import ev_histogram, plot_ev_histogram, plot_published_forecasts
     from lecture_utils.plotting import COLORS
 
     sds = _election_np.asarray(national_sds, dtype=float)
@@ -88,24 +76,14 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
 
     fig = Figure(figsize=(10, 3.8), layout="constrained")
     ax_hist, ax_curve = fig.subplots(1, 2, width_ratios=[1.3, 1])
-    trump_bars = ax_hist.stairs(_election_np.where(clinton_side, 0, fractions[0]), edges,
-                                fill=True, color=COLORS["Trump"], alpha=0.8, label="Trump wins")
-    clinton_bars = ax_hist.stairs(_election_np.where(clinton_side, fractions[0], 0), edges,
-                                  fill=True, color=COLORS["Clinton"], alpha=0.8,
-                                  label="Clinton wins")
-    ax_hist.axvline(threshold, color="k", lw=1, ls=":")
-    ax_hist.text(threshold, 1.0, f" {threshold} to win", transform=ax_hist.get_xaxis_transform(),
-                 va="top", fontsize=9)
-    if actual_clinton_ev is not None:
-        ax_hist.axvline(actual_clinton_ev, color=COLORS["truth"], lw=2,
-                        label=f"2016 result, counted\nlike the model: {actual_clinton_ev}")
-    ax_hist.set_xlim(100, 440)
-    ax_hist.set_xlabel("Clinton's electoral votes")
-    ax_hist.set_ylabel(f"fraction of simulations per {bin_width} EV")
+    trump_bars, clinton_bars = plot_ev_histogram(ax_hist, sims[0].clinton_ev, total=total,
+                                                 bin_width=bin_width, actual=actual_clinton_ev,
+                                                 colors=COLORS)
     ax_hist.legend(loc="upper left", fontsize=8)
+    ax_hist.set_xlim(100, 440)
     ax_curve.plot(sds, p_win, color=COLORS["Clinton"], lw=2)
     (marker,) = ax_curve.plot([sds[0]], [p_win[0]], "o", color=COLORS["Clinton"], ms=9)
-    _election_reference_lines(ax_curve, published or {}, x=sds[-1])
+    plot_published_forecasts(ax_curve, published or {}, x=sds[-1])
     ax_curve.set_xlabel("national error SD τ (points)")
     ax_curve.set_ylabel("P(Clinton ≥ 270)")
     ax_curve.set_ylim(0.5, 1.02)

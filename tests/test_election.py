@@ -367,3 +367,36 @@ def test_elections_sims_is_frozen(averages, ev):
     assert isinstance(sims, ElectionSims)
     with pytest.raises(AttributeError):
         sims.national_sd = 3.0
+
+
+# --------------------------------------------------------------------------- the latent variable
+
+def test_p_win_given_delta_is_monotone_and_integrates_to_p_win(averages, ev):
+    shifts = np.linspace(-12, 12, 97)
+    conditional = election.p_win_given_national_error(averages, ev, shifts, 20_000, rng=4)
+    assert np.all(np.diff(conditional) >= 0)
+    assert conditional[0] == 0.0 and conditional[-1] == 1.0
+    # the latent-variable identity: P(win) = integral P(win | delta) N(delta; 0, tau^2) d delta
+    tau = 3.0
+    weights = stats.norm.pdf(shifts, scale=tau) * (shifts[1] - shifts[0])
+    marginal = np.sum(conditional * weights) + stats.norm.sf(12, scale=tau)
+    simulated = simulate_elections(averages, ev, 100_000, tau, rng=9).p_clinton_win
+    assert marginal == pytest.approx(simulated, abs=0.01)
+    with pytest.raises(ValueError, match="shifts"):
+        election.p_win_given_national_error(averages, ev, [np.nan], 10)
+
+
+def test_polling_errors_on_the_real_data(averages, results):
+    errors = election.polling_errors(averages, results)
+    assert errors.loc["Wisconsin", "actual_margin"] == pytest.approx(-0.7)
+    assert errors.loc["Wisconsin", "error"] == pytest.approx(-0.7 - averages.loc["Wisconsin",
+                                                                                 "margin"])
+    # Trump beat his poll average in most states: 39 of 51 with the default window
+    assert (errors["error"] < 0).sum() == 39
+    # and the misses are far larger than sampling error
+    assert np.sqrt(np.mean(errors["z"] ** 2)) > 5
+    assert ((errors["undecided"] > 5) & (errors["undecided"] < 40)).all()
+    with pytest.raises(KeyError, match="others"):
+        election.polling_errors(averages, results.drop(columns="others"))
+    with pytest.raises(KeyError, match="Atlantis"):
+        election.polling_errors(averages.rename(index={"Ohio": "Atlantis"}), results)
