@@ -9,8 +9,8 @@ The two models of the lecture are one function with one knob:
 * the **[on board] model** of slide 8 (``national_sd>0``): a latent national polling error
   ``delta ~ N(0, national_sd**2)``, shared by every state, is added to every state's margin, so
   the states are independent *given* ``delta`` but correlated once it is integrated out.
-  Optional extras: an independent per-state error beyond sampling error (``state_sd``) and
-  Student-t tails (``df``).
+  Optional extras: an independent per-state error beyond sampling error (``state_sd``), an
+  error shared within each Census region (``region_sd``) and Student-t tails (``df``).
 
 **Maine and Nebraska.** Both split their electoral votes by congressional district (two votes
 to the statewide winner, one per district). The results file has one row per state (Maine 4,
@@ -32,6 +32,7 @@ import pandas as pd
 
 __all__ = [
     "ACTUAL_EV_2016",
+    "CENSUS_REGIONS",
     "STATE_ABBREVIATIONS",
     "ElectionSims",
     "PUBLISHED_FORECASTS_2016",
@@ -71,6 +72,21 @@ STATE_ABBREVIATIONS = {
     "Pennsylvania": "PA", "Rhode Island": "RI", "South Carolina": "SC", "South Dakota": "SD",
     "Tennessee": "TN", "Texas": "TX", "Utah": "UT", "Vermont": "VT", "Virginia": "VA",
     "Washington": "WA", "West Virginia": "WV", "Wisconsin": "WI", "Wyoming": "WY",
+}
+
+#: The four US Census regions, for the optional regional error term.
+CENSUS_REGIONS = {
+    **dict.fromkeys(["Connecticut", "Maine", "Massachusetts", "New Hampshire", "Rhode Island",
+                     "Vermont", "New Jersey", "New York", "Pennsylvania"], "Northeast"),
+    **dict.fromkeys(["Illinois", "Indiana", "Michigan", "Ohio", "Wisconsin", "Iowa", "Kansas",
+                     "Minnesota", "Missouri", "Nebraska", "North Dakota", "South Dakota"],
+                    "Midwest"),
+    **dict.fromkeys(["Delaware", "District of Columbia", "Florida", "Georgia", "Maryland",
+                     "North Carolina", "South Carolina", "Virginia", "West Virginia", "Alabama",
+                     "Kentucky", "Mississippi", "Tennessee", "Arkansas", "Louisiana", "Oklahoma",
+                     "Texas"], "South"),
+    **dict.fromkeys(["Arizona", "Colorado", "Idaho", "Montana", "Nevada", "New Mexico", "Utah",
+                     "Wyoming", "Alaska", "California", "Hawaii", "Oregon", "Washington"], "West"),
 }
 
 NATIONAL = "U.S."
@@ -255,7 +271,7 @@ class ElectionSims:
         With ``tipping_point=True``: for each state, the fraction of simulations in which it is
         the tipping point (lining the states up from the winner's strongest, the one whose votes
         carry the winner to a majority). Sorted descending; 269-269 ties count for no state.
-    national_sd, state_sd, df : the settings used.
+    national_sd, state_sd, df, region_sd : the settings used.
     """
 
     states: tuple[str, ...]
@@ -268,6 +284,7 @@ class ElectionSims:
     state_sd: float
     df: float | None
     tipping_point: pd.Series | None = None
+    region_sd: float = 0.0
 
     @property
     def total_ev(self) -> int:
@@ -355,6 +372,17 @@ def _as_generator(rng) -> np.random.Generator:
     raise TypeError(f"rng must be None, an int seed or a numpy Generator, got {type(rng).__name__}")
 
 
+def _region_codes(states: tuple[str, ...], regions: dict[str, str] | None) -> np.ndarray:
+    regions = CENSUS_REGIONS if regions is None else regions
+    if not hasattr(regions, "get"):
+        raise TypeError(f"regions must be a dict state -> region, got {type(regions).__name__}")
+    missing = [s for s in states if s not in regions]
+    if missing:
+        raise KeyError(f"regions has no region for state(s) {missing}")
+    names = sorted({regions[s] for s in states})
+    return np.array([names.index(regions[s]) for s in states])
+
+
 def _unit_draws(rng: np.random.Generator, df: float | None, shape) -> np.ndarray:
     """Standard normal draws, or Student-t draws rescaled to variance 1."""
     if df is None:
@@ -383,7 +411,8 @@ def _tipping_points(margins: np.ndarray, ev: np.ndarray, threshold: int,
 def simulate_national_sd_grid(averages: pd.DataFrame, electoral_votes: pd.Series,
                               national_sds, n_sims: int = 100_000, rng=None, *,
                               state_sd: float = 0.0, df: float | None = None,
-                              se_column: str = "se",
+                              se_column: str = "se", region_sd: float = 0.0,
+                              regions: dict[str, str] | None = None,
                               tipping_point: bool = False) -> list[ElectionSims]:
     """:func:`simulate_elections` for several national SDs with common random numbers.
 
@@ -394,6 +423,8 @@ def simulate_national_sd_grid(averages: pd.DataFrame, electoral_votes: pd.Series
     """
     states, ev, margin, se = _check_inputs(averages, electoral_votes, n_sims, se_column, df)
     state_sd = _check_nonneg_real("state_sd", state_sd)
+    region_sd = _check_nonneg_real("region_sd", region_sd)
+    region_codes = _region_codes(states, regions) if region_sd > 0 else None
     sds = [_check_nonneg_real("national_sd", s) for s in np.atleast_1d(
         np.asarray(national_sds, dtype=object))]
     if not sds:
@@ -408,6 +439,9 @@ def simulate_national_sd_grid(averages: pd.DataFrame, electoral_votes: pd.Series
     base = _unit_draws(generator, df, (n_sims, len(states)))             # (n_sims, n_states)
     base *= np.sqrt(se**2 + state_sd**2)
     base += margin
+    if region_codes is not None:   # drawn last, so the other draws do not depend on it
+        z_region = _unit_draws(generator, df, (n_sims, region_codes.max() + 1))
+        base += region_sd * z_region[:, region_codes]
     ev_float = ev.astype(np.float64)
     margins = np.empty_like(base) if len(sds) > 1 else base
     out = []
@@ -425,6 +459,7 @@ def simulate_national_sd_grid(averages: pd.DataFrame, electoral_votes: pd.Series
             p_state=np.count_nonzero(clinton_wins, axis=0) / n_sims,
             national_sd=sd,
             state_sd=state_sd,
+            region_sd=region_sd,
             df=None if df is None else float(df),
             tipping_point=(_tipping_points(margins, ev, threshold, states)
                            if tipping_point else None),
@@ -435,6 +470,7 @@ def simulate_national_sd_grid(averages: pd.DataFrame, electoral_votes: pd.Series
 def simulate_elections(averages: pd.DataFrame, electoral_votes: pd.Series,
                        n_sims: int = 100_000, national_sd: float = 0.0, rng=None, *,
                        state_sd: float = 0.0, df: float | None = None, se_column: str = "se",
+                       region_sd: float = 0.0, regions: dict[str, str] | None = None,
                        tipping_point: bool = False) -> ElectionSims:
     """Simulate ``n_sims`` Electoral Colleges from state poll averages.
 
@@ -444,7 +480,8 @@ def simulate_elections(averages: pd.DataFrame, electoral_votes: pd.Series,
               \\delta_j \\sim N(0, \\tau^2),\\quad
               \\varepsilon_{js} \\sim N(0, \\mathrm{se}_s^2 + \\eta^2)
 
-    with ``tau = national_sd`` and ``eta = state_sd``; she wins the state's electoral votes
+    with ``tau = national_sd`` and ``eta = state_sd`` (plus an optional regional error, below);
+    she wins the state's electoral votes
     iff ``mu_js > 0`` (winner-take-all at state level, Maine and Nebraska included: see the
     module docstring), and the election iff she has a majority (270 of 538).
     ``national_sd = state_sd = 0`` is the naive model of slide 7. With ``df`` the normal draws
@@ -466,6 +503,11 @@ def simulate_elections(averages: pd.DataFrame, electoral_votes: pd.Series,
         Student-t tails for all errors (national and state).
     se_column : str
         Which standard error of ``averages`` to use (``'se'`` or ``'se_spread'``).
+    region_sd : float, >= 0
+        SD of an optional regional error shared by the states of one region (points), added to
+        ``mu_js``; drawn after everything else, so it leaves the other draws unchanged.
+    regions : dict state -> region, optional
+        Defaults to :data:`CENSUS_REGIONS` (Northeast, Midwest, South, West).
     tipping_point : bool
         Also tabulate the tipping-point state of each simulation (an argsort per simulation:
         several times slower, so off by default).
@@ -477,6 +519,7 @@ def simulate_elections(averages: pd.DataFrame, electoral_votes: pd.Series,
     """
     return simulate_national_sd_grid(averages, electoral_votes, [national_sd], n_sims, rng,
                                      state_sd=state_sd, df=df, se_column=se_column,
+                                     region_sd=region_sd, regions=regions,
                                      tipping_point=tipping_point)[0]
 
 

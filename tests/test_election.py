@@ -400,3 +400,50 @@ def test_polling_errors_on_the_real_data(averages, results):
         election.polling_errors(averages, results.drop(columns="others"))
     with pytest.raises(KeyError, match="Atlantis"):
         election.polling_errors(averages.rename(index={"Ohio": "Atlantis"}), results)
+
+
+# --------------------------------------------------------------------------- regional error
+
+def exact_p_win_with_regions(margins, ses, evs, codes, region_sd, national_sd, nodes=24):
+    """Enumeration over 2^k outcomes inside Gauss-Hermite quadrature over every shared error."""
+    margins, ses, evs, codes = map(np.asarray, (margins, ses, evs, codes))
+    x, w = np.polynomial.hermite_e.hermegauss(nodes)
+    w = w / w.sum()
+    threshold = evs.sum() // 2 + 1
+    outcomes = np.array(list(itertools.product([0, 1], repeat=len(evs))))
+    wins = outcomes[outcomes @ evs >= threshold]
+    total = 0.0
+    for (i, d), (j, r0), (k, r1) in itertools.product(enumerate(x), repeat=3):
+        shift = national_sd * d + region_sd * np.array([r0, r1])[codes]
+        p = stats.norm.cdf((margins + shift) / ses)
+        total += w[i] * w[j] * w[k] * np.sum(np.prod(np.where(wins == 1, p, 1 - p), axis=1))
+    return total
+
+
+def test_regional_error_matches_exact_quadrature():
+    averages, evs = small_election([1.5, -0.5, 3.0, -2.0, 0.5], [2.0, 1.5, 3.0, 2.5, 1.0],
+                                   [10, 7, 4, 12, 6])
+    regions = {"S0": "A", "S1": "A", "S2": "B", "S3": "B", "S4": "A"}
+    n = 200_000
+    sims = simulate_elections(averages, evs, n, 1.0, rng=5, region_sd=2.0, regions=regions)
+    exact = exact_p_win_with_regions(averages["margin"], averages["se"], evs, [0, 0, 1, 1, 0],
+                                     2.0, 1.0)
+    assert abs(sims.p_clinton_win - exact) < 4.5 * np.sqrt(exact * (1 - exact) / n)
+    assert sims.region_sd == 2.0
+
+
+def test_regional_error_leaves_the_other_draws_alone(averages, ev):
+    plain = simulate_elections(averages, ev, 5000, 2.0, rng=3)
+    zero = simulate_elections(averages, ev, 5000, 2.0, rng=3, region_sd=0.0,
+                              regions={"nowhere": "x"})   # unused when region_sd == 0
+    regional = simulate_elections(averages, ev, 5000, 2.0, rng=3, region_sd=2.0)
+    assert np.array_equal(plain.clinton_ev, zero.clinton_ev)
+    assert np.array_equal(plain.national_error, regional.national_error)
+    assert not np.array_equal(plain.clinton_ev, regional.clinton_ev)
+    with pytest.raises(ValueError, match="region_sd"):
+        simulate_elections(averages, ev, 10, region_sd=-1.0)
+    with pytest.raises(KeyError, match="Ohio"):
+        simulate_elections(averages, ev, 10, region_sd=1.0,
+                           regions={k: v for k, v in election.CENSUS_REGIONS.items()
+                                    if k != "Ohio"})
+    assert sorted(election.CENSUS_REGIONS) == sorted(ev.index)
