@@ -434,7 +434,8 @@ def simulate_national_sd_grid(averages: pd.DataFrame, electoral_votes: pd.Series
     threshold = total // 2 + 1
 
     # The [on board] model: margin_s = m_s + delta + eps_s,
-    #   delta ~ N(0, national_sd^2) (shared), eps_s ~ N(0, se_s^2 + state_sd^2) (independent).
+    #   delta ~ N(0, national_sd^2) (shared), eps_s ~ N(0, se_s^2 + state_sd^2) (independent),
+    #   plus, optionally, a regional error shared by the states of each region.
     z_national = _unit_draws(generator, df, n_sims)                      # (n_sims,)
     base = _unit_draws(generator, df, (n_sims, len(states)))             # (n_sims, n_states)
     base *= np.sqrt(se**2 + state_sd**2)
@@ -477,10 +478,11 @@ def simulate_elections(averages: pd.DataFrame, electoral_votes: pd.Series,
     In simulation ``j`` Clinton's true margin in state ``s`` is
 
     .. math:: \\mu_{js} = m_s + \\delta_j + \\varepsilon_{js},\\qquad
-              \\delta_j \\sim N(0, \\tau^2),\\quad
-              \\varepsilon_{js} \\sim N(0, \\mathrm{se}_s^2 + \\eta^2)
+              \\delta_j \\sim N(0, \\sigma_\\delta^2),\\quad
+              \\varepsilon_{js} \\sim N(0, \\mathrm{se}_s^2 + \\tau^2)
 
-    with ``tau = national_sd`` and ``eta = state_sd`` (plus an optional regional error, below);
+    with ``sigma_delta = national_sd`` and ``tau = state_sd`` (the names of the graph in
+    ``lecture_utils.graphs.election_model``; plus an optional regional error, below);
     she wins the state's electoral votes
     iff ``mu_js > 0`` (winner-take-all at state level, Maine and Nebraska included: see the
     module docstring), and the election iff she has a majority (270 of 538).
@@ -495,10 +497,10 @@ def simulate_elections(averages: pd.DataFrame, electoral_votes: pd.Series,
         Electoral votes indexed by the same states (the 51 rows of the results sum to 538).
     n_sims : int, >= 1
     national_sd : float, >= 0
-        SD ``tau`` of the shared national polling error, points.
+        SD ``sigma_delta`` of the shared national polling error, points.
     rng : None, int or numpy Generator
     state_sd : float, >= 0
-        Extra independent per-state error ``eta`` beyond sampling error, points.
+        SD ``tau`` of an extra independent per-state error beyond sampling error, points.
     df : float > 2 or None
         Student-t tails for all errors (national and state).
     se_column : str
@@ -567,8 +569,8 @@ def p_win_given_national_error(averages: pd.DataFrame, electoral_votes: pd.Serie
     Given the latent national error the states are independent again: this is the naive
     simulation with every margin shifted by ``delta``. The draws are shared across the shifts
     (common random numbers), so the result is non-decreasing in ``delta`` draw by draw, and
-    ``P(win) = integral of P(win | delta) N(delta; 0, tau^2) d delta`` can be checked against
-    :func:`simulate_elections` with ``national_sd=tau``.
+    ``P(win) = integral of P(win | delta) N(delta; 0, sigma_delta^2) d delta`` can be checked
+    against :func:`simulate_elections` with ``national_sd=sigma_delta``.
     """
     shifts = np.asarray(shifts, dtype=float)
     if shifts.ndim != 1 or shifts.size == 0 or not np.all(np.isfinite(shifts)):

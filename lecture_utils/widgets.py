@@ -84,7 +84,7 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
     ax_curve.plot(sds, p_win, color=COLORS["Clinton"], lw=2)
     (marker,) = ax_curve.plot([sds[0]], [p_win[0]], "o", color=COLORS["Clinton"], ms=9)
     plot_published_forecasts(ax_curve, published or {}, x=sds[-1])
-    ax_curve.set_xlabel("national error SD τ (points)")
+    ax_curve.set_xlabel(r"SD $\sigma_\delta$ of the national error (points)")
     ax_curve.set_ylabel("P(Clinton ≥ 270)")
     ax_curve.set_ylim(0.5, 1.02)
     title = ax_hist.set_title("")
@@ -95,7 +95,7 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
     readout.add_class("explorer-readout")
     step = float(sds[1] - sds[0])
     slider = widgets.FloatSlider(value=float(sds[0]), min=float(sds[0]), max=float(sds[-1]),
-                                 step=step, description="national SD τ", readout_format=".2f",
+                                 step=step, description="national SD σ_δ", readout_format=".2f",
                                  continuous_update=True, style={"description_width": "initial"},
                                  layout=widgets.Layout(width="60%"))
     slider.add_class("explorer-main-slider")
@@ -106,8 +106,8 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
         clinton_bars.set_data(_election_np.where(clinton_side, fractions[i], 0), edges)
         marker.set_data([sds[i]], [p_win[i]])
         ax_hist.set_ylim(0, min(1.0, 1.15 * fractions[i].max()))
-        title.set_text(f"shared national error τ = {sds[i]:.2f} points")
-        text = (f"national SD τ = {sds[i]:.2f} points · P(Clinton ≥ {threshold}) = "
+        title.set_text(rf"shared national error $\sigma_\delta$ = {sds[i]:.2f} points")
+        text = (f"national SD σ_δ = {sds[i]:.2f} points · P(Clinton ≥ {threshold}) = "
                 f"{p_win[i]:.3f}")
         if surprise is not None:
             text += f" · P(Clinton ≤ {actual_clinton_ev} EV) = {surprise[i]:.4f}"
