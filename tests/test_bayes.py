@@ -230,3 +230,45 @@ def test_bad_input_names_the_argument():
         bayes.eight_schools_posterior([1.0, 2.0], [1.0, 0.0], [1, 2, 3])
     with pytest.raises(ValueError, match="tau_grid must be strictly increasing"):
         bayes.eight_schools_posterior([1.0, 2.0], [1.0, 1.0], [0, 1, 2])
+
+
+# --- the explorers of notebook 01 (lecture_utils.widgets, "Bayesian recap" section) ------------
+
+def test_beta_bernoulli_explorer_follows_its_sliders():
+    from lecture_utils.widgets import beta_bernoulli_explorer
+
+    box = beta_bernoulli_explorer(IS_MALE, a=2.0, b=2.0, n=20, ones="men")
+    assert "lecture-explorer" in box._dom_classes
+    assert "explorer-main-slider" in box.slider._dom_classes
+    assert "explorer-readout" in box.readout._dom_classes
+    assert "explorer-figure" in box.image._dom_classes
+    k = int(IS_MALE[:20].sum())
+    assert f"posterior Beta({2 + k:.1f}, {2 + 20 - k:.1f})" in box.readout.value
+    first_png = box.image.value
+    assert first_png[:8] == b"\x89PNG\r\n\x1a\n"
+    box.slider.value = 1050
+    assert "posterior Beta(814.0, 240.0)" in box.readout.value
+    assert "MLE 0.773" in box.readout.value
+    assert box.image.value != first_png
+    box.prior_sliders["a"].value = 50.0                      # the prior slider redraws too
+    assert "posterior Beta(862.0, 240.0)" in box.readout.value
+    box.update(10, b=10.0)
+    k = int(IS_MALE[:10].sum())
+    assert f"posterior Beta({50 + k:.1f}, {10 + 10 - k:.1f})" in box.readout.value
+    with pytest.raises(ValueError, match="prior parameters must be among"):
+        box.update(10, m0=1.0)
+    with pytest.raises(ValueError, match="n must be between 1 and"):
+        beta_bernoulli_explorer(IS_MALE, n=0)
+
+
+def test_normal_normal_explorer_matches_the_closed_form():
+    from lecture_utils.widgets import normal_normal_explorer
+
+    box = normal_normal_explorer(MEN, 3.6, m0=66.0, s0=4.0, n=5)
+    post = bayes.normal_normal_posterior(bayes.NormalDist(66.0, 4.0), MEN[:5], 3.6)
+    assert f"posterior N({post.mean:.2f}, {post.sd:.2f}²)" in box.readout.value
+    box.update(812, s0=1.0)
+    post = bayes.normal_normal_posterior(bayes.NormalDist(66.0, 1.0), MEN, 3.6)
+    assert f"LMSE {post.mean:.3f}" in box.readout.value
+    with pytest.raises(ValueError, match="sigma must be a finite number > 0"):
+        normal_normal_explorer(MEN, -1.0)
