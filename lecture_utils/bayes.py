@@ -338,3 +338,51 @@ def _trapezoid_weights(grid: np.ndarray) -> np.ndarray:
     w[1:-1] = (grid[2:] - grid[:-2]) / 2
     w[0], w[-1] = (grid[1] - grid[0]) / 2, (grid[-1] - grid[-2]) / 2
     return w
+
+
+# ---------------------------------------------------------------------------------------------
+# figures for notebook 01 (the static companions of the explorers)
+# ---------------------------------------------------------------------------------------------
+
+#: colour and line style of each point estimate, shared with the explorers
+ESTIMATE_STYLES = {"MAP": ("#d95f02", "-"), "LMSE": ("#1b9e77", "--"), "MLE": ("#333333", ":")}
+
+
+def plot_posterior(ax, grid, prior, posterior, mle: float, *, legend: bool = False) -> None:
+    """Prior (dashed), posterior (solid) and the MAP, LMSE and MLE as vertical lines."""
+    grid = np.asarray(grid, dtype=float)
+    ax.plot(grid, prior.pdf(grid), "--", color="0.5", lw=1.2, label="prior")
+    ax.plot(grid, posterior.pdf(grid), color="#7570b3", lw=2, label="posterior")
+    for name, value in (("MAP", posterior.mode), ("LMSE", posterior.mean), ("MLE", mle)):
+        color, ls = ESTIMATE_STYLES[name]
+        ax.axvline(value, color=color, ls=ls, lw=1.5, label=name)
+    ax.set_xlim(grid[0], grid[-1])
+    ax.set_ylim(0, None)
+    if legend:
+        ax.legend(loc="upper left", fontsize=8)
+
+
+def posterior_small_multiples(priors, ns, data, update, grid, *, xlabel: str, describe):
+    """A grid of panels: one row per prior, one column per ``n`` (the first ``n`` of ``data``).
+
+    ``update(prior, data[:n])`` returns the posterior; ``describe(prior)`` titles a row.
+    Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    data = np.asarray(data, dtype=float)
+    fig, axes = plt.subplots(len(priors), len(ns), figsize=(2.6 * len(ns), 2.0 * len(priors)),
+                             sharex=True, squeeze=False)
+    for r, prior in enumerate(priors):
+        for c, n in enumerate(ns):
+            ax = axes[r, c]
+            plot_posterior(ax, grid, prior, update(prior, data[:n]), float(data[:n].mean()),
+                           legend=(r == 0 and c == 0))
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(f"n = {n}")
+            if c == 0:
+                ax.set_ylabel(describe(prior), fontsize=9)
+            if r == len(priors) - 1:
+                ax.set_xlabel(xlabel)
+    return fig

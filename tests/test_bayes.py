@@ -272,3 +272,16 @@ def test_normal_normal_explorer_matches_the_closed_form():
     assert f"LMSE {post.mean:.3f}" in box.readout.value
     with pytest.raises(ValueError, match="sigma must be a finite number > 0"):
         normal_normal_explorer(MEN, -1.0)
+
+
+def test_small_multiples_draw_one_panel_per_prior_and_n():
+    priors = [bayes.BetaDist(1, 1), bayes.BetaDist(50, 50)]
+    fig = bayes.posterior_small_multiples(priors, [5, 1050], IS_MALE, bayes.beta_bernoulli_posterior,
+                                          np.linspace(0, 1, 201), xlabel="π",
+                                          describe=lambda p: f"Beta({p.a:g}, {p.b:g})")
+    assert len(fig.axes) == 4
+    ax = fig.axes[3]                                            # strong prior, n = 1050
+    post = bayes.beta_bernoulli_posterior(priors[1], IS_MALE)
+    vlines = {line.get_label(): line.get_xdata()[0] for line in ax.lines[2:]}
+    assert vlines == pytest.approx({"MAP": post.mode, "LMSE": post.mean, "MLE": 812 / 1050})
+    assert fig.axes[2].get_ylabel() == "Beta(50, 50)"
