@@ -72,8 +72,9 @@ def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str
         p, q = path.params[i]
         return bayes.BetaDist(p, q) if family == "beta" else bayes.NormalDist(p, q)
 
-    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    fig = Figure(figsize=(10, 3.6), layout="none")  # fixed margins: redraws never move the axes
     ax_post, ax_path = fig.subplots(1, 2, width_ratios=[1.15, 1])
+    fig.subplots_adjust(left=0.035, right=0.985, bottom=0.15, top=0.9, wspace=0.17)
     (prior_line,) = ax_post.plot(grid, _recap_np.zeros_like(grid), "--", color="0.5",
                                  label="prior")
     (post_line,) = ax_post.plot(grid, _recap_np.zeros_like(grid), color=COLORS["bound"], lw=2,
@@ -85,6 +86,7 @@ def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str
     ax_post.set_xlim(grid[0], grid[-1])
     ax_post.set_xlabel(xlabel)
     ax_post.set_ylabel("density")
+    ax_post.set_yticks([])
     ax_post.legend(loc="upper left", fontsize=8)
     title = ax_post.set_title("")
 
@@ -97,9 +99,9 @@ def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str
     n_marker = ax_path.axvline(n, color="0.3", lw=1)
     ax_path.set_xscale("log")
     ax_path.set_xlim(1, n_max)
-    ax_path.set_xlabel("n (data points seen)")
+    ax_path.set_xlabel("n (thin lines: 95% credible interval)")
     ax_path.set_ylabel(what)
-    ax_path.set_title("estimates as n grows (thin: 95% credible interval)")
+    ax_path.set_title("MAP, LMSE and MLE as n grows")
 
     image = widgets.Image(format="png")
     image.add_class("explorer-figure")
@@ -171,7 +173,6 @@ def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str
         s.observe(on_prior, names="value")
     set_prior()
     update(n)
-    fig.set_layout_engine("none")  # lay out once; later redraws only move artists
     box = widgets.VBox([slider, widgets.HBox(list(prior_sliders.values())), readout, image])
     box.add_class("lecture-explorer")
     box.slider, box.readout, box.image, box.update, box.figure = slider, readout, image, update, fig
