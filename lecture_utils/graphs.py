@@ -13,6 +13,10 @@ Conventions, the usual ones of Bishop's *PRML* and of daft:
 - a plate (rectangle) with ":math:`i = 1, \\dots, n`": what is inside repeats, independently
   given its parents outside.
 
+In a notebook: daft creates its figure through pyplot, so end the cell with ``plt.show()`` (or a
+``;``) -- returning the Figure as the cell's value would show it twice. Each figure is rendered
+once, at notebook width (about 4-6 inches at 100 dpi).
+
 Every arrow :math:`a \\to b` is a factor :math:`p(b \\mid \\dots, a, \\dots)` of the joint, so the
 graph *is* the factorisation ``p(all) = prod_v p(v | parents(v))``.
 """
@@ -256,7 +260,7 @@ def _election_graph() -> ModelGraph:
         (0.0, 2.4, "national polling\nerror (shared)", "left"),
         (0.0, 1.0, "true margin\nin state $s$", "left"),
         (0.0, 0.0, "published\npoll margins", "left"),
-        (4.75, 0.35, "state-level\nerror", "left"),
+        (5.3, 0.55, "SD of the\nstate errors", "center"),
     )
     return ModelGraph("election with a shared polling error", nodes, edges, plates, notes,
                       extent=(-0.05, -0.95, 5.85, 2.85))

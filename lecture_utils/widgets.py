@@ -129,3 +129,208 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
 # ---------------------------------------------------------------------------------------------
 # Bayesian recap explorers (slide 2): conjugate posteriors
 # ---------------------------------------------------------------------------------------------
+
+import io as _recap_io  # noqa: E402
+
+import numpy as _recap_np  # noqa: E402
+
+
+def _recap_png(fig, dpi: int = 72) -> bytes:
+    buffer = _recap_io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str,
+                    what: str, describe_data):
+    """The shared body of the two conjugate explorers.
+
+    ``hyper`` maps a prior parameter's name to ``(value, min, max, step, description)``;
+    ``family`` is ``"beta"`` or ``"normal"``; ``describe_data(n)`` is the readout's data part.
+    Precomputed once: the data and the grid. A slider move recomputes only the closed-form
+    posteriors (one vectorised cumulative sum over the data) and the curves on the grid.
+    """
+    import ipywidgets as widgets
+    from matplotlib.figure import Figure
+
+    from lecture_utils import bayes
+    from lecture_utils.plotting import COLORS
+
+    grid = _recap_np.asarray(grid, dtype=float)
+    n_max = data.size
+    if not 1 <= n <= n_max:
+        raise ValueError(f"n must be between 1 and len(data) = {n_max}, got {n}")
+
+    def prior_of(values):
+        if family == "beta":
+            return bayes.BetaDist(values["a"], values["b"])
+        return bayes.NormalDist(values["m0"], values["s0"])
+
+    def path_of(prior):
+        if family == "beta":
+            return bayes.beta_bernoulli_path(prior, data)
+        return bayes.normal_normal_path(prior, data, describe_data.sigma)
+
+    def posterior_at(path, i):
+        p, q = path.params[i]
+        return bayes.BetaDist(p, q) if family == "beta" else bayes.NormalDist(p, q)
+
+    fig = Figure(figsize=(10, 3.6), layout="none")  # fixed margins: redraws never move the axes
+    ax_post, ax_path = fig.subplots(1, 2, width_ratios=[1.15, 1])
+    fig.subplots_adjust(left=0.035, right=0.985, bottom=0.15, top=0.9, wspace=0.17)
+    (prior_line,) = ax_post.plot(grid, _recap_np.zeros_like(grid), "--", color="0.5",
+                                 label="prior")
+    (post_line,) = ax_post.plot(grid, _recap_np.zeros_like(grid), color=COLORS["bound"], lw=2,
+                                label="posterior")
+    styles = {"MAP": (COLORS["Female"], "-"), "LMSE": (COLORS["Male"], "--"),
+              "MLE": (COLORS["truth"], ":")}
+    vlines = {k: ax_post.axvline(grid[0], color=c, ls=ls, lw=1.6, label=k)
+              for k, (c, ls) in styles.items()}
+    ax_post.set_xlim(grid[0], grid[-1])
+    ax_post.set_xlabel(xlabel)
+    ax_post.set_ylabel("density")
+    ax_post.set_yticks([])
+    ax_post.legend(loc="upper left", fontsize=8)
+    title = ax_post.set_title("")
+
+    ns = _recap_np.arange(1, n_max + 1)
+    path_lines = {k: ax_path.plot(ns, _recap_np.zeros(n_max), color=c, ls=ls, lw=1.6,
+                                  label=k)[0] for k, (c, ls) in styles.items()}
+    band = [ax_path.plot(ns, _recap_np.zeros(n_max), color=COLORS["bound"], lw=0.8,
+                         alpha=0.7, label="95% credible interval" if j == 0 else None)[0]
+            for j in range(2)]
+    n_marker = ax_path.axvline(n, color="0.3", lw=1)
+    ax_path.set_xscale("log")
+    ax_path.set_xlim(1, n_max)
+    ax_path.set_xlabel("n (thin lines: 95% credible interval)")
+    ax_path.set_ylabel(what)
+    ax_path.set_title("MAP, LMSE and MLE as n grows")
+
+    image = widgets.Image(format="png")
+    image.add_class("explorer-figure")
+    readout = widgets.HTML()
+    readout.add_class("explorer-readout")
+    slider = widgets.IntSlider(value=n, min=1, max=n_max, description="n",
+                               continuous_update=True, layout=widgets.Layout(width="60%"))
+    slider.add_class("explorer-main-slider")
+    prior_sliders = {
+        name: widgets.FloatSlider(value=v, min=lo, max=hi, step=step, description=desc,
+                                  continuous_update=True, readout_format=".1f",
+                                  style={"description_width": "initial"})
+        for name, (v, lo, hi, step, desc) in hyper.items()
+    }
+    state = {"path": None, "prior": None}
+
+    def set_prior(**values) -> None:
+        merged = {k: s.value for k, s in prior_sliders.items()} | values
+        state["prior"] = prior_of(merged)
+        path = state["path"] = path_of(state["prior"])
+        for k, attr in (("MAP", "map"), ("LMSE", "lmse"), ("MLE", "mle")):
+            path_lines[k].set_ydata(getattr(path, attr))
+        band[0].set_ydata(path.lower)
+        band[1].set_ydata(path.upper)
+        lo = min(path.lower.min(), path.mle.min())
+        hi = max(path.upper.max(), path.mle.max())
+        pad = 0.05 * (hi - lo)
+        ax_path.set_ylim(lo - pad, hi + pad)
+        prior_line.set_ydata(state["prior"].pdf(grid))
+
+    def update(i: int | None = None, **prior_values) -> None:
+        """Show the posterior after the first ``i`` data points (keyword arguments set the
+        prior's parameters, e.g. ``update(50, a=3.0)``)."""
+        if prior_values:
+            unknown = set(prior_values) - set(prior_sliders)
+            if unknown:
+                raise ValueError(f"prior parameters must be among {sorted(prior_sliders)}, "
+                                 f"got {sorted(unknown)}")
+            set_prior(**prior_values)
+        i = int(_recap_np.clip(slider.value if i is None else i, 1, n_max))
+        path, prior = state["path"], state["prior"]
+        post = posterior_at(path, i - 1)
+        density = post.pdf(grid)
+        post_line.set_ydata(density)
+        estimates = {"MAP": path.map[i - 1], "LMSE": path.lmse[i - 1], "MLE": path.mle[i - 1]}
+        for k, v in estimates.items():
+            vlines[k].set_xdata([v, v])
+        ax_post.set_ylim(0, 1.1 * max(density.max(), prior.pdf(grid).max()))
+        n_marker.set_xdata([i, i])
+        if family == "beta":
+            name = f"Beta({post.a:.1f}, {post.b:.1f})"
+        else:
+            name = f"N({post.mean:.2f}, {post.sd:.2f}²)"
+        title.set_text(f"posterior after n = {i}: {name}")
+        readout.value = (f"n = {i} · {describe_data(i)} · posterior {name} · "
+                         f"MAP {estimates['MAP']:.3f} · LMSE {estimates['LMSE']:.3f} · "
+                         f"MLE {estimates['MLE']:.3f}")
+        image.value = _recap_png(fig)
+
+    def on_n(change) -> None:
+        update(change["new"])
+
+    def on_prior(change) -> None:
+        set_prior()
+        update()
+
+    slider.observe(on_n, names="value")
+    for s in prior_sliders.values():
+        s.observe(on_prior, names="value")
+    set_prior()
+    update(n)
+    box = widgets.VBox([slider, widgets.HBox(list(prior_sliders.values())), readout, image])
+    box.add_class("lecture-explorer")
+    box.slider, box.readout, box.image, box.update, box.figure = slider, readout, image, update, fig
+    box.prior_sliders = prior_sliders
+    return box
+
+
+def beta_bernoulli_explorer(z, *, a: float = 2.0, b: float = 2.0, n: int = 20,
+                            what: str = "π = P(male)", ones: str = "ones"):
+    """Slide 2: the Beta posterior of a probability π after the first ``n`` 0/1 outcomes ``z``.
+
+    Sliders: ``n`` (the main one) and the prior's ``a`` and ``b``. ``ones`` names the 1s in
+    the readout (e.g. ``"men"``). Left, prior and posterior
+    densities with MAP, LMSE (posterior mean) and MLE; right, the three estimates and the 95%
+    credible interval for every n, with the current n marked.
+
+    Returns
+    -------
+    ipywidgets.VBox with ``.slider`` (IntSlider n), ``.prior_sliders`` (dict), ``.readout``
+    (HTML), ``.image`` (Image), ``.figure`` and ``.update(n, a=..., b=...)``.
+    """
+    from lecture_utils.bayes import BetaDist, _data
+
+    z = _data(z, "z", binary=True, allow_empty=False)
+    BetaDist(a, b)  # validates a and b
+    counts = _recap_np.cumsum(z).astype(int)
+
+    def describe(i: int) -> str:
+        return f"{counts[i - 1]} {ones} ({counts[i - 1] / i:.1%})"
+
+    return _recap_explorer(data=z, family="beta", n=n, grid=_recap_np.linspace(0, 1, 401),
+                           xlabel=what, what=what, describe_data=describe,
+                           hyper={"a": (float(a), 0.5, 50.0, 0.5, "prior a"),
+                                  "b": (float(b), 0.5, 50.0, 0.5, "prior b")})
+
+
+def normal_normal_explorer(x, sigma: float, *, m0: float = 66.0, s0: float = 4.0, n: int = 10,
+                           grid=None, what: str = "mean height μ (inches)"):
+    """Slide 2: the normal posterior of a mean μ after the first ``n`` observations ``x``,
+    each N(μ, σ²) with ``sigma`` known. Sliders: ``n`` (main), prior mean ``m0`` and prior
+    SD ``s0``. Same layout and attributes as :func:`beta_bernoulli_explorer`."""
+    from lecture_utils.bayes import NormalDist, _data, _positive
+
+    x = _data(x, "x", allow_empty=False)
+    sigma = _positive(sigma, "sigma")
+    NormalDist(m0, s0)  # validates m0 and s0
+    grid = _recap_np.linspace(x.min() - 2, x.max() + 2, 601) if grid is None else grid
+    means = _recap_np.cumsum(x) / _recap_np.arange(1, x.size + 1)
+
+    def describe(i: int) -> str:
+        return f"sample mean {means[i - 1]:.2f}"
+
+    describe.sigma = sigma
+    lo, hi = float(_recap_np.min(grid)), float(_recap_np.max(grid))
+    return _recap_explorer(data=x, family="normal", n=n, grid=grid, xlabel=what, what=what,
+                           describe_data=describe,
+                           hyper={"m0": (float(m0), lo, hi, 0.5, "prior mean m₀"),
+                                  "s0": (float(s0), 0.5, 15.0, 0.5, "prior SD s₀")})

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import matplotlib
 import matplotlib.patches as mpatches
 import pytest
 from matplotlib.figure import Figure
 
 from lecture_utils import graphs
+from lecture_utils.plotting import use_style
 
 DRAWERS = {
     "latent_variable": graphs.latent_variable_model,
@@ -107,10 +109,14 @@ def test_each_drawing_shows_its_nodes_and_edges(name):
     assert len(shaded) == len(g.of_kind("observed"))
 
 
+@pytest.mark.parametrize("styled", [False, True], ids=["default-style", "notebook-style"])
 @pytest.mark.parametrize("name", sorted(DRAWERS))
-def test_nothing_is_cut_off(name):
-    fig = DRAWERS[name]()
-    fig.canvas.draw()
+def test_nothing_is_cut_off(name, styled):
+    with matplotlib.rc_context():
+        if styled:
+            use_style()                                    # what the notebooks run first
+        fig = DRAWERS[name]()
+        fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     width, height = fig.bbox.width, fig.bbox.height
     ax = fig.axes[0]
