@@ -257,13 +257,18 @@ class EMFigure:
     """
 
     def __init__(self, frames: EMFrames, figsize: tuple[float, float] = (11.0, 7.4)) -> None:
-        self.figure = Figure(figsize=figsize, layout="constrained")
-        grid = self.figure.add_gridspec(3, 2, height_ratios=[3.0, 1.5, 3.2], width_ratios=[1.45, 1.0])
-        self.ax_hist = self.figure.add_subplot(grid[0, 0])
-        self.ax_resp = self.figure.add_subplot(grid[1, 0], sharex=self.ax_hist)
-        self.ax_path = self.figure.add_subplot(grid[0:2, 1])
-        self.ax_ll = self.figure.add_subplot(grid[2, 0])
-        self.ax_bound = self.figure.add_subplot(grid[2, 1])
+        # A fixed layout (no layout engine): every frame has the same panel positions, and a
+        # redraw spends nothing on layout.
+        self.figure = Figure(figsize=figsize, layout="none")
+        outer = self.figure.add_gridspec(2, 2, height_ratios=[4.5, 3.2], width_ratios=[1.45, 1.0],
+                                         left=0.075, right=0.985, top=0.955, bottom=0.075,
+                                         hspace=0.34, wspace=0.2)
+        left = outer[0, 0].subgridspec(2, 1, height_ratios=[3.0, 1.5], hspace=0.08)
+        self.ax_hist = self.figure.add_subplot(left[0])
+        self.ax_resp = self.figure.add_subplot(left[1], sharex=self.ax_hist)
+        self.ax_path = self.figure.add_subplot(outer[0, 1])
+        self.ax_ll = self.figure.add_subplot(outer[1, 0])
+        self.ax_bound = self.figure.add_subplot(outer[1, 1])
         self._build_static(frames)
         self.set_frames(frames)
 
@@ -328,7 +333,6 @@ class EMFigure:
                                    label="now")
         ax.legend(loc="lower right", fontsize=8.5)
         ax.set_title("Path of the two means")
-        self._layout_frozen = False
 
     # -- rebuilt when the trace changes (a new start), never on a slider move ------------------
     def set_frames(self, frames: EMFrames) -> None:
@@ -410,11 +414,7 @@ class EMFigure:
         from io import BytesIO
 
         buffer = BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=dpi)
-        if not self._layout_frozen:
-            # Constrained layout has placed the panels; keep them there so a redraw only draws.
-            self.figure.set_layout_engine("none")
-            self._layout_frozen = True
+        self.figure.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
         return buffer.getvalue()
 
 
