@@ -154,7 +154,7 @@ class EMFrames:
         return (t if half == "E" else t + 1), t
 
 
-def em_frames(x: np.ndarray, trace: "mixture.EMTrace", *, shared_variance: bool = True,
+def em_frames(x: np.ndarray, trace: "mixture.EMTrace", *, shared_variance: bool | None = None,
               n_grid: int = 400, n_slice: int = 161) -> EMFrames:
     """Precompute every picture of an EM trace on the data ``x`` (K = 2).
 
@@ -164,8 +164,9 @@ def em_frames(x: np.ndarray, trace: "mixture.EMTrace", *, shared_variance: bool 
         The data the trace was run on.
     trace : EMTrace
         From :func:`lecture_utils.mixture.run_em`, with two components.
-    shared_variance : bool
-        How the trace was run; used for the one extra M step of the last iteration.
+    shared_variance : bool, optional
+        How the trace was run (default: ``trace.shared_variance``); used for the one extra M
+        step of the last iteration.
     n_grid, n_slice : int
         Grid sizes: heights for the densities, and mu_1 values of the bound slice.
 
@@ -183,6 +184,8 @@ def em_frames(x: np.ndarray, trace: "mixture.EMTrace", *, shared_variance: bool 
             f"trace must have K = 2 components (the heights model), got K = {len(trace.params[0].means)}"
         )
 
+    if shared_variance is None:
+        shared_variance = getattr(trace, "shared_variance", True)
     resp_full = [mixture.e_step(x, p) for p in trace.params]
     params = (*trace.params, mixture.m_step(x, resp_full[-1], shared_variance=shared_variance))
     log_liks = np.array([*trace.log_likelihoods, mixture.log_likelihood(x, params[-1])])

@@ -45,7 +45,7 @@ class EMExplorer:
         self.x = np.asarray(x, dtype=float)
         self.max_iter, self.tol, self.shared_variance, self.dpi = max_iter, tol, shared_variance, dpi
         self.trace = trace
-        self.frames = em_plots.em_frames(self.x, trace, shared_variance=shared_variance)
+        self.frames = em_plots.em_frames(self.x, trace)
         self.figure = em_plots.EMFigure(self.frames)
         self.n_recomputes = 0
         self._hold = False
