@@ -264,8 +264,8 @@ class EMFigure:
         # redraw spends nothing on layout.
         self.figure = Figure(figsize=figsize, layout="none")
         outer = self.figure.add_gridspec(2, 2, height_ratios=[4.5, 3.2], width_ratios=[1.45, 1.0],
-                                         left=0.075, right=0.985, top=0.955, bottom=0.075,
-                                         hspace=0.34, wspace=0.2)
+                                         left=0.075, right=0.98, top=0.955, bottom=0.075,
+                                         hspace=0.17, wspace=0.2)
         left = outer[0, 0].subgridspec(2, 1, height_ratios=[3.0, 1.5], hspace=0.08)
         self.ax_hist = self.figure.add_subplot(left[0])
         self.ax_resp = self.figure.add_subplot(left[1], sharex=self.ax_hist)
@@ -334,7 +334,7 @@ class EMFigure:
                                    label="last iterate")
         (self.path_now,) = ax.plot([], [], ls="none", marker="o", ms=11, mfc="none", mew=2, color="#e41a1c",
                                    label="now")
-        ax.legend(loc="lower right", fontsize=8.5)
+        ax.legend(loc="best", fontsize=8.5)
         ax.set_title("Path of the two means")
 
     # -- rebuilt when the trace changes (a new start), never on a slider move ------------------
@@ -408,7 +408,7 @@ class EMFigure:
         span = max(top - bottom, 1e-3)
         self.ax_bound.set_xlim(grid[0], grid[-1])
         self.ax_bound.set_ylim(bottom - 0.05 * span, top + 0.12 * span)
-        self.title_bound.set_text(f"Lower bound at iteration {t} (Bishop Fig. 9.14)")
+        self.title_bound.set_text(f"The lower bound at iteration {t}")
 
         self.path_now.set_data([f.means[i, 0]], [f.means[i, 1]])
 
