@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal, Sequence
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
@@ -56,6 +57,7 @@ RESPONSIBILITY_CMAP = LinearSegmentedColormap.from_list(
 )
 
 _LOG_2PI = np.log(2.0 * np.pi)
+_NO_LAYOUT = {"figure.constrained_layout.use": False, "figure.autolayout": False}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,14 +261,15 @@ class EMFigure:
     (Bishop Fig. 9.14). Uses :class:`matplotlib.figure.Figure` directly, never pyplot.
     """
 
-    def __init__(self, frames: EMFrames, figsize: tuple[float, float] = (11.0, 7.4)) -> None:
+    def __init__(self, frames: EMFrames, figsize: tuple[float, float] = (11.0, 7.8)) -> None:
         # A fixed layout (no layout engine): every frame has the same panel positions, and a
         # redraw spends nothing on layout.
-        self.figure = Figure(figsize=figsize, layout="none")
+        with mpl.rc_context(_NO_LAYOUT):
+            self.figure = Figure(figsize=figsize, layout="none")
         outer = self.figure.add_gridspec(2, 2, height_ratios=[4.5, 3.2], width_ratios=[1.45, 1.0],
-                                         left=0.075, right=0.98, top=0.955, bottom=0.075,
-                                         hspace=0.17, wspace=0.2)
-        left = outer[0, 0].subgridspec(2, 1, height_ratios=[3.0, 1.5], hspace=0.08)
+                                         left=0.075, right=0.98, top=0.96, bottom=0.07,
+                                         hspace=0.34, wspace=0.2)
+        left = outer[0, 0].subgridspec(2, 1, height_ratios=[3.0, 1.5], hspace=0.12)
         self.ax_hist = self.figure.add_subplot(left[0])
         self.ax_resp = self.figure.add_subplot(left[1], sharex=self.ax_hist)
         self.ax_path = self.figure.add_subplot(outer[0, 1])
@@ -417,7 +420,11 @@ class EMFigure:
         from io import BytesIO
 
         buffer = BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+        # savefig restores the layout engine it found, and "no engine" is restored from the rc
+        # default: with use_style()'s constrained layout that would switch constrained layout on
+        # for every later redraw (slower, and the panels would move). Keep it off.
+        with mpl.rc_context(_NO_LAYOUT):
+            self.figure.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
         return buffer.getvalue()
 
 

@@ -230,3 +230,14 @@ def test_a_redraw_computes_no_em(explorer, monkeypatch):
     explorer.update(5, "E")
     assert "iteration 5 of 40" in explorer.readout.value
     assert len(images) == 6
+
+
+def test_a_slider_step_draws_the_same_pixels_as_a_fresh_figure(explorer):
+    # The persistent figure keeps its fixed layout: savefig must not switch the rc-default
+    # constrained layout on (which would move the panels and slow every redraw).
+    explorer.update(6, "M")
+    figure = explorer.explorer.figure
+    assert figure.figure.get_layout_engine() is None
+    fresh = em_plots.EMFigure(explorer.explorer.frames)
+    fresh.show(6, "M")
+    assert fresh.png(dpi=40) == explorer.image.value
