@@ -536,7 +536,7 @@ def lower_bound(x, params: MixtureParams, resp) -> float:
         raise ValueError(f"resp must have K = {params.K} columns to match params, got {q.shape[1]}")
     log_joint = _log_joint(x, params).T  # (n, K)
     # 0 * log p = 0 even where log p = -inf (a component of weight 0)
-    expected = np.where(q > 0, q * log_joint, 0.0).sum()
+    expected = np.multiply(q, log_joint, out=np.zeros_like(q), where=q > 0).sum()
     entropy = entr(q).sum()
     return float(expected + entropy)
 
@@ -673,8 +673,9 @@ def run_em(x, init: MixtureParams, max_iter: int = 100, tol: float = 1e-6,
     ----------
     x : array_like, shape (n,)
     init : MixtureParams
-        θ^(0). With ``shared_variance=True`` its variances may differ; from the first M step
-        on they are shared.
+        θ^(0). With ``shared_variance=True`` its variances must all be equal (it must be a
+        point of the shared-variance model, or EM's guarantee that the log-likelihood never
+        decreases would not hold for the first step).
     max_iter : int, default 100
         Maximum number of iterations (``>= 0``).
     tol : float, default 1e-6
@@ -702,6 +703,11 @@ def run_em(x, init: MixtureParams, max_iter: int = 100, tol: float = 1e-6,
     if not np.isfinite(tol) or tol < 0:
         raise ValueError(f"tol must be a finite number >= 0, got {tol}")
     shared_variance = bool(shared_variance)
+    if shared_variance and not init.is_shared:
+        raise ValueError(
+            f"init has different variances {init.variances} but shared_variance=True; start "
+            "from one shared variance (MixtureParams.shared) or pass shared_variance=False"
+        )
     floor = _resolve_floor(x, variance_floor)
 
     resp, ll = _e_step(x, init)                            # E step on θ^(0)
