@@ -31,7 +31,9 @@ def _pixels(png: bytes) -> np.ndarray:
 def slider_step() -> Row:
     use_style()
     x = load_heights()["height"].to_numpy()
-    init = mixture.MixtureParams(np.array([0.5, 0.5]), np.array([60.0, 75.0]), np.array([16.0, 16.0]))
+    init = mixture.MixtureParams(
+        np.array([0.5, 0.5]), np.array([60.0, 75.0]), np.array([16.0, 16.0])
+    )
     trace = mixture.run_em(x, init, max_iter=300)
     explorer = widgets.em_explorer(x, trace, dpi=DPI)
     frames = explorer.explorer.frames

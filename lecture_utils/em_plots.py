@@ -5,8 +5,8 @@ EM while it redraws:
 
 - :func:`em_frames` runs once per EM trace and precomputes everything a picture needs: the
   responsibilities q^(t) of every iteration, the weighted component densities on a fixed grid,
-  the log-likelihood and the lower bound along mu_1 (the Bishop Fig. 9.14 slice). This is the only place that calls
-  :mod:`lecture_utils.mixture`.
+  the log-likelihood and the lower bound along mu_1 (the Bishop Fig. 9.14 slice). This is
+  the only place that calls :mod:`lecture_utils.mixture`.
 - :class:`EMFigure` draws those arrays: it builds the artists once, and :meth:`EMFigure.show`
   only indexes the precomputed arrays and updates the artists in place.
 
@@ -23,7 +23,8 @@ iteration t" is (theta^(t+1), q^(t)). Component 1 is "male" (the taller start), 
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import matplotlib as mpl
 import numpy as np
@@ -35,16 +36,16 @@ from lecture_utils import mixture
 from lecture_utils.plotting import COLORS
 
 __all__ = [
+    "HALF_STEPS",
+    "RESPONSIBILITY_CMAP",
     "EMFigure",
     "EMFrames",
-    "HALF_STEPS",
+    "describe_state",
     "em_frames",
     "log_likelihood_slice",
     "lower_bound_slice",
     "plot_em_small_multiples",
-    "describe_state",
     "plot_lower_bound",
-    "RESPONSIBILITY_CMAP",
 ]
 
 HalfStep = Literal["E", "M"]
@@ -70,8 +71,9 @@ def _log_normal(x: np.ndarray, mean: np.ndarray | float, variance: float) -> np.
     return -0.5 * (_LOG_2PI + np.log(variance)) - (x - mean) ** 2 / (2.0 * variance)
 
 
-def log_likelihood_slice(x: np.ndarray, params: "mixture.MixtureParams", k: int,
-                         values: np.ndarray) -> np.ndarray:
+def log_likelihood_slice(
+    x: np.ndarray, params: mixture.MixtureParams, k: int, values: np.ndarray
+) -> np.ndarray:
     r"""The total log-likelihood :math:`\ell(\theta)` as a function of :math:`\mu_k` alone.
 
     Every other parameter is held at ``params``. Returns one value per entry of ``values``:
@@ -84,12 +86,15 @@ def log_likelihood_slice(x: np.ndarray, params: "mixture.MixtureParams", k: int,
         x[None, :], np.asarray(params.means)[:, None], np.asarray(params.variances)[:, None]
     )  # (K, n)
     others = logsumexp(np.delete(log_joint, k, axis=0), axis=0)  # (n,) the components j != k
-    term_k = np.log(params.weights[k]) + _log_normal(x[None, :], values[:, None], params.variances[k])
+    term_k = np.log(params.weights[k]) + _log_normal(
+        x[None, :], values[:, None], params.variances[k]
+    )
     return np.logaddexp(others[None, :], term_k).sum(axis=1)
 
 
-def lower_bound_slice(x: np.ndarray, params: "mixture.MixtureParams", resp: np.ndarray, k: int,
-                      values: np.ndarray) -> np.ndarray:
+def lower_bound_slice(
+    x: np.ndarray, params: mixture.MixtureParams, resp: np.ndarray, k: int, values: np.ndarray
+) -> np.ndarray:
     r"""The lower bound :math:`L(q, \theta)` as a function of :math:`\mu_k` alone.
 
     :math:`L(q, \theta) = \sum_i \sum_j q_{ij} [\log \pi_j + \log \mathcal N(x_i \mid \mu_j,
@@ -108,7 +113,9 @@ def lower_bound_slice(x: np.ndarray, params: "mixture.MixtureParams", resp: np.n
     # sum_i r_ik log N(x_i | m, s^2) expanded in m, so the grid costs O(G), not O(G n)
     s2 = params.variances[k]
     quad = rk.sum() * (values**2) - 2.0 * values * (rk @ x) + rk @ (x**2)
-    term_k = rk.sum() * (np.log(params.weights[k]) - 0.5 * (_LOG_2PI + np.log(s2))) - quad / (2 * s2)
+    term_k = rk.sum() * (np.log(params.weights[k]) - 0.5 * (_LOG_2PI + np.log(s2))) - quad / (
+        2 * s2
+    )
     return others + term_k + entropy
 
 
@@ -126,16 +133,16 @@ class EMFrames:
     iteration has an M-step half too.
     """
 
-    x: np.ndarray                  # (n,) the data
-    params: tuple                  # theta^(0..T+1), MixtureParams
-    resp: np.ndarray               # (T+1, n) q^(t)(z_i = 1) = p(z_i = 1 | x_i, theta^(t))
-    log_likelihoods: np.ndarray    # (T+2,) l(theta^(t))
-    bound_after_m: np.ndarray      # (T+1,) L(q^(t), theta^(t+1))
-    x_grid: np.ndarray             # (Gx,) heights where densities are drawn
-    densities: np.ndarray          # (T+2, 2, Gx) pi_k N(x | mu_k, sigma_k^2) for theta^(t)
-    mu1_grid: np.ndarray           # (T+1, Gm) mu_1 values of the bound picture, per iteration
-    ll_slice: np.ndarray           # (T+1, Gm) l(mu_1; rest at theta^(t))
-    bound_slice: np.ndarray        # (T+1, Gm) L(q^(t), mu_1; rest at theta^(t))
+    x: np.ndarray  # (n,) the data
+    params: tuple  # theta^(0..T+1), MixtureParams
+    resp: np.ndarray  # (T+1, n) q^(t)(z_i = 1) = p(z_i = 1 | x_i, theta^(t))
+    log_likelihoods: np.ndarray  # (T+2,) l(theta^(t))
+    bound_after_m: np.ndarray  # (T+1,) L(q^(t), theta^(t+1))
+    x_grid: np.ndarray  # (Gx,) heights where densities are drawn
+    densities: np.ndarray  # (T+2, 2, Gx) pi_k N(x | mu_k, sigma_k^2) for theta^(t)
+    mu1_grid: np.ndarray  # (T+1, Gm) mu_1 values of the bound picture, per iteration
+    ll_slice: np.ndarray  # (T+1, Gm) l(mu_1; rest at theta^(t))
+    bound_slice: np.ndarray  # (T+1, Gm) L(q^(t), mu_1; rest at theta^(t))
     converged: bool
     means: np.ndarray = dataclasses.field(init=False)  # (T+2, 2) mu_k^(t), for the path
 
@@ -148,7 +155,7 @@ class EMFrames:
         return self.resp.shape[0] - 1
 
     def state(self, t: int, half: HalfStep) -> tuple[int, int]:
-        """(index into ``params``, index into ``resp``) shown after the ``half`` step of iteration t."""
+        """(index into ``params``, index into ``resp``) after the ``half`` step of iteration t."""
         if not 0 <= t <= self.n_iter:
             raise ValueError(f"t must be an iteration in 0..{self.n_iter}, got {t}")
         if half not in HALF_STEPS:
@@ -156,8 +163,14 @@ class EMFrames:
         return (t if half == "E" else t + 1), t
 
 
-def em_frames(x: np.ndarray, trace: "mixture.EMTrace", *, shared_variance: bool | None = None,
-              n_grid: int = 400, n_slice: int = 161) -> EMFrames:
+def em_frames(
+    x: np.ndarray,
+    trace: mixture.EMTrace,
+    *,
+    shared_variance: bool | None = None,
+    n_grid: int = 400,
+    n_slice: int = 161,
+) -> EMFrames:
     """Precompute every picture of an EM trace on the data ``x`` (K = 2).
 
     Parameters
@@ -183,12 +196,14 @@ def em_frames(x: np.ndarray, trace: "mixture.EMTrace", *, shared_variance: bool 
         raise TypeError(f"trace must be an EMTrace from mixture.run_em, got {type(trace).__name__}")
     if len(trace.params[0].means) != 2:
         raise ValueError(
-            f"trace must have K = 2 components (the heights model), got K = {len(trace.params[0].means)}"
+            "trace must have K = 2 components (the heights model), "
+            f"got K = {len(trace.params[0].means)}"
         )
 
     if shared_variance is None:
         shared_variance = getattr(trace, "shared_variance", True)
-    resp_full = [mixture.e_step(x, p) for p in trace.params]
+    stored = getattr(trace, "resp", None)  # run_em(..., store_responsibilities=True)
+    resp_full = list(stored) if stored is not None else [mixture.e_step(x, p) for p in trace.params]
     params = (*trace.params, mixture.m_step(x, resp_full[-1], shared_variance=shared_variance))
     log_liks = np.array([*trace.log_likelihoods, mixture.log_likelihood(x, params[-1])])
     bound_after_m = np.array(
@@ -197,10 +212,13 @@ def em_frames(x: np.ndarray, trace: "mixture.EMTrace", *, shared_variance: bool 
 
     lo, hi = np.floor(x.min()) - 2.0, np.ceil(x.max()) + 2.0
     x_grid = np.linspace(lo, hi, n_grid)
-    densities = np.array([
-        p.weights[:, None] * np.exp(_log_normal(x_grid[None, :], p.means[:, None], p.variances[:, None]))
-        for p in params
-    ])
+    densities = np.array(
+        [
+            p.weights[:, None]
+            * np.exp(_log_normal(x_grid[None, :], p.means[:, None], p.variances[:, None]))
+            for p in params
+        ]
+    )
 
     # The Bishop slice: a window around mu_1^(t) wide enough to show the step to mu_1^(t+1) and
     # the curvature of the bound (about 3 standard errors of the M-step mean).
@@ -217,9 +235,15 @@ def em_frames(x: np.ndarray, trace: "mixture.EMTrace", *, shared_variance: bool 
         bound_slice.append(lower_bound_slice(x, p, q, 1, grid))
 
     return EMFrames(
-        x=x, params=params, resp=np.array([q[:, 1] for q in resp_full]),
-        log_likelihoods=log_liks, bound_after_m=bound_after_m, x_grid=x_grid,
-        densities=densities, mu1_grid=np.array(mu1_grid), ll_slice=np.array(ll_slice),
+        x=x,
+        params=params,
+        resp=np.array([q[:, 1] for q in resp_full]),
+        log_likelihoods=log_liks,
+        bound_after_m=bound_after_m,
+        x_grid=x_grid,
+        densities=densities,
+        mu1_grid=np.array(mu1_grid),
+        ll_slice=np.array(ll_slice),
         bound_slice=np.array(bound_slice),
         converged=bool(trace.converged),
     )
@@ -230,9 +254,11 @@ def em_frames(x: np.ndarray, trace: "mixture.EMTrace", *, shared_variance: bool 
 # ---------------------------------------------------------------------------------------------
 
 
-def _fmt_params(p: "mixture.MixtureParams") -> str:
+def _fmt_params(p: mixture.MixtureParams) -> str:
     sd = np.sqrt(p.variances)
-    sigma = f"σ = {sd[0]:.2f}" if np.isclose(sd[0], sd[1]) else f"σ₀ = {sd[0]:.2f}, σ₁ = {sd[1]:.2f}"
+    sigma = (
+        f"σ = {sd[0]:.2f}" if np.isclose(sd[0], sd[1]) else f"σ₀ = {sd[0]:.2f}, σ₁ = {sd[1]:.2f}"
+    )
     return f"μ₀ = {p.means[0]:.2f} in, μ₁ = {p.means[1]:.2f} in, {sigma} in, π = {p.weights[1]:.3f}"
 
 
@@ -244,12 +270,17 @@ def describe_state(frames: EMFrames, t: int, half: HalfStep) -> str:
     """One line saying where EM is: iteration, half-step, log-likelihood, bound, parameters."""
     i, _ = frames.state(t, half)
     ll = frames.log_likelihoods[i]
+    now, nxt = _sup(t), _sup(t + 1)
+    params = _fmt_params(frames.params[i])
     if half == "E":
-        return (f"iteration {t} of {frames.n_iter} · after the E step: q{_sup(t)} = p(z | x, θ{_sup(t)})"
-                f" · ℓ(θ{_sup(t)}) = {ll:.2f} = L(q{_sup(t)}, θ{_sup(t)}) · {_fmt_params(frames.params[i])}")
-    return (f"iteration {t} of {frames.n_iter} · after the M step: θ{_sup(t + 1)} = argmax L(q{_sup(t)}, θ)"
-            f" · ℓ(θ{_sup(t + 1)}) = {ll:.2f} ≥ L(q{_sup(t)}, θ{_sup(t + 1)}) = "
-            f"{frames.bound_after_m[t]:.2f} · {_fmt_params(frames.params[i])}")
+        return (
+            f"iteration {t} of {frames.n_iter} · after the E step: q{now} = p(z | x, θ{now})"
+            f" · ℓ(θ{now}) = {ll:.2f} = L(q{now}, θ{now}) · {params}"
+        )
+    return (
+        f"iteration {t} of {frames.n_iter} · after the M step: θ{nxt} = argmax L(q{now}, θ)"
+        f" · ℓ(θ{nxt}) = {ll:.2f} ≥ L(q{now}, θ{nxt}) = {frames.bound_after_m[t]:.2f} · {params}"
+    )
 
 
 class EMFigure:
@@ -266,9 +297,18 @@ class EMFigure:
         # redraw spends nothing on layout.
         with mpl.rc_context(_NO_LAYOUT):
             self.figure = Figure(figsize=figsize, layout="none")
-        outer = self.figure.add_gridspec(2, 2, height_ratios=[4.5, 3.2], width_ratios=[1.45, 1.0],
-                                         left=0.075, right=0.98, top=0.96, bottom=0.07,
-                                         hspace=0.34, wspace=0.2)
+        outer = self.figure.add_gridspec(
+            2,
+            2,
+            height_ratios=[4.5, 3.2],
+            width_ratios=[1.45, 1.0],
+            left=0.075,
+            right=0.98,
+            top=0.96,
+            bottom=0.07,
+            hspace=0.34,
+            wspace=0.2,
+        )
         left = outer[0, 0].subgridspec(2, 1, height_ratios=[3.0, 1.5], hspace=0.12)
         self.ax_hist = self.figure.add_subplot(left[0])
         self.ax_resp = self.figure.add_subplot(left[1], sharex=self.ax_hist)
@@ -283,19 +323,38 @@ class EMFigure:
         x = frames.x
         ax = self.ax_hist
         edges = np.arange(np.floor(x.min()) - 0.5, np.ceil(x.max()) + 1.5)
-        ax.hist(x, bins=edges, density=True, color=COLORS["data"], alpha=0.45,
-                label=f"heights (n = {x.size})")
-        (self.line_f,) = ax.plot([], [], color=COLORS["Female"], lw=2, label="π₀ N(x | μ₀, σ²)  female")
+        ax.hist(
+            x,
+            bins=edges,
+            density=True,
+            color=COLORS["data"],
+            alpha=0.45,
+            label=f"heights (n = {x.size})",
+        )
+        (self.line_f,) = ax.plot(
+            [], [], color=COLORS["Female"], lw=2, label="π₀ N(x | μ₀, σ²)  female"
+        )
         (self.line_m,) = ax.plot([], [], color=COLORS["Male"], lw=2, label="π₁ N(x | μ₁, σ²)  male")
-        (self.line_mix,) = ax.plot([], [], color="#333333", lw=1.2, ls="--", label="mixture p(x | θ)")
+        (self.line_mix,) = ax.plot(
+            [], [], color="#333333", lw=1.2, ls="--", label="mixture p(x | θ)"
+        )
         ax.set_ylabel("density (1/in)")
         ax.legend(loc="upper left", fontsize=8.5)
         ax.tick_params(labelbottom=False)
         self.title_hist = ax.set_title("")
 
         ax = self.ax_resp
-        self.scatter = ax.scatter(x, np.zeros_like(x), c=np.zeros_like(x), cmap=RESPONSIBILITY_CMAP,
-                                  vmin=0.0, vmax=1.0, s=14, edgecolors="none", alpha=0.8)
+        self.scatter = ax.scatter(
+            x,
+            np.zeros_like(x),
+            c=np.zeros_like(x),
+            cmap=RESPONSIBILITY_CMAP,
+            vmin=0.0,
+            vmax=1.0,
+            s=14,
+            edgecolors="none",
+            alpha=0.8,
+        )
         ax.set_ylim(-0.08, 1.08)
         ax.set_yticks([0.0, 0.5, 1.0])
         ax.set_ylabel("q(male)")
@@ -303,12 +362,22 @@ class EMFigure:
         ax.set_xlim(frames.x_grid[0], frames.x_grid[-1])
 
         ax = self.ax_ll
-        (self.ll_line,) = ax.plot([], [], color="#333333", lw=1.2, marker="o", ms=3,
-                                  label="ℓ(θ⁽ᵗ⁾) = log p(x | θ⁽ᵗ⁾)")
-        (self.bound_pts,) = ax.plot([], [], ls="none", marker="_", ms=9, mew=2, color=COLORS["bound"],
-                                    label="L(q⁽ᵗ⁻¹⁾, θ⁽ᵗ⁾) after the M step")
-        (self.ll_now,) = ax.plot([], [], ls="none", marker="o", ms=11, mfc="none", mew=2, color="#e41a1c",
-                                 label="now")
+        (self.ll_line,) = ax.plot(
+            [], [], color="#333333", lw=1.2, marker="o", ms=3, label="ℓ(θ⁽ᵗ⁾) = log p(x | θ⁽ᵗ⁾)"
+        )
+        (self.bound_pts,) = ax.plot(
+            [],
+            [],
+            ls="none",
+            marker="_",
+            ms=9,
+            mew=2,
+            color=COLORS["bound"],
+            label="L(q⁽ᵗ⁻¹⁾, θ⁽ᵗ⁾) after the M step",
+        )
+        (self.ll_now,) = ax.plot(
+            [], [], ls="none", marker="o", ms=11, mfc="none", mew=2, color="#e41a1c", label="now"
+        )
         self.ll_vline = ax.axvline(0.0, color="#e41a1c", lw=0.8, alpha=0.5)
         ax.set_xlabel("iteration t")
         ax.set_ylabel("total log-likelihood (nats)")
@@ -316,11 +385,16 @@ class EMFigure:
         ax.legend(loc="lower right", fontsize=8.5)
 
         ax = self.ax_bound
-        (self.slice_ll,) = ax.plot([], [], color="#333333", lw=2, label="ℓ(θ): μ₁ varied, rest at θ⁽ᵗ⁾")
+        (self.slice_ll,) = ax.plot(
+            [], [], color="#333333", lw=2, label="ℓ(θ): μ₁ varied, rest at θ⁽ᵗ⁾"
+        )
         (self.slice_bound,) = ax.plot([], [], color=COLORS["bound"], lw=2, label="L(q⁽ᵗ⁾, θ)")
-        (self.touch,) = ax.plot([], [], ls="none", marker="o", ms=7, color="#333333", label="θ⁽ᵗ⁾: they touch")
-        (self.bound_max,) = ax.plot([], [], ls="none", marker="^", ms=8, color=COLORS["bound"],
-                                    label="max of L = μ₁⁽ᵗ⁺¹⁾")
+        (self.touch,) = ax.plot(
+            [], [], ls="none", marker="o", ms=7, color="#333333", label="θ⁽ᵗ⁾: they touch"
+        )
+        (self.bound_max,) = ax.plot(
+            [], [], ls="none", marker="^", ms=8, color=COLORS["bound"], label="max of L = μ₁⁽ᵗ⁺¹⁾"
+        )
         (self.step_line,) = ax.plot([], [], color=COLORS["bound"], lw=1, ls=":")
         ax.set_xlabel("μ₁ (inches)")
         ax.set_ylabel("ℓ − ℓ(θ⁽ᵗ⁾)  (nats)")
@@ -330,13 +404,21 @@ class EMFigure:
         ax = self.ax_path
         ax.set_xlabel("μ₀, female mean (inches)")
         ax.set_ylabel("μ₁, male mean (inches)")
-        (self.diag,) = ax.plot([], [], color="#999999", lw=0.8, ls="--", label="μ₀ = μ₁ (label-switch mirror)")
-        (self.path_line,) = ax.plot([], [], color="#333333", lw=1, marker=".", ms=4, label="EM path")
-        (self.path_start,) = ax.plot([], [], ls="none", marker="s", ms=7, color="#333333", label="start θ⁽⁰⁾")
-        (self.path_end,) = ax.plot([], [], ls="none", marker="*", ms=12, color=COLORS["bound"],
-                                   label="last iterate")
-        (self.path_now,) = ax.plot([], [], ls="none", marker="o", ms=11, mfc="none", mew=2, color="#e41a1c",
-                                   label="now")
+        (self.diag,) = ax.plot(
+            [], [], color="#999999", lw=0.8, ls="--", label="μ₀ = μ₁ (label-switch mirror)"
+        )
+        (self.path_line,) = ax.plot(
+            [], [], color="#333333", lw=1, marker=".", ms=4, label="EM path"
+        )
+        (self.path_start,) = ax.plot(
+            [], [], ls="none", marker="s", ms=7, color="#333333", label="start θ⁽⁰⁾"
+        )
+        (self.path_end,) = ax.plot(
+            [], [], ls="none", marker="*", ms=12, color=COLORS["bound"], label="last iterate"
+        )
+        (self.path_now,) = ax.plot(
+            [], [], ls="none", marker="o", ms=11, mfc="none", mew=2, color="#e41a1c", label="now"
+        )
         ax.legend(loc="best", fontsize=8.5)
         ax.set_title("Path of the two means")
 
@@ -354,11 +436,15 @@ class EMFigure:
         lo, hi = rest.min(), rest.max()
         pad = 0.08 * max(hi - lo, 1.0)
         self.ax_ll.set_xlim(-0.5, T + 1.5)
-        self.ax_ll.set_ylim(min(lo - pad, ll[0] - pad) if ll[0] > lo - 4 * pad else lo - 1.5 * pad, hi + pad)
+        self.ax_ll.set_ylim(
+            min(lo - pad, ll[0] - pad) if ll[0] > lo - 4 * pad else lo - 1.5 * pad, hi + pad
+        )
         below = ll[0] < self.ax_ll.get_ylim()[0]
-        self.ax_ll.set_title("Log-likelihood never decreases"
-                             + (f"\n(the start, ℓ(θ⁽⁰⁾) = {ll[0]:.1f}, is below the axis)" if below else ""),
-                             fontsize=12 if not below else 10.5)
+        self.ax_ll.set_title(
+            "Log-likelihood never decreases"
+            + (f"\n(the start, ℓ(θ⁽⁰⁾) = {ll[0]:.1f}, is below the axis)" if below else ""),
+            fontsize=12 if not below else 10.5,
+        )
 
         ax = self.ax_path
         m = frames.means
@@ -382,7 +468,9 @@ class EMFigure:
         self.ax_hist.set_ylim(0.0, max(0.16, 1.1 * (dens[0] + dens[1]).max()))
         label = "E step" if half == "E" else "M step"
         theta = f"θ{_sup(i)}"
-        self.title_hist.set_text(f"Iteration {t}, after the {label}: densities of {theta}, colours q{_sup(r)}")
+        self.title_hist.set_text(
+            f"Iteration {t}, after the {label}: densities of {theta}, colours q{_sup(r)}"
+        )
         q = f.resp[r]
         self.scatter.set_offsets(np.column_stack([f.x, q]))
         self.scatter.set_array(q)
@@ -444,10 +532,14 @@ def plot_lower_bound(ax, frames: EMFrames, t: int, *, show_step: bool = True) ->
     if show_step:
         top = bound.max() - base
         ll_next = np.interp(mu_next, grid, ll) - base
-        ax.plot([mu_next], [top], "^", color=COLORS["bound"], ms=8, label=f"max of L: μ₁{_sup(t + 1)}")
+        ax.plot(
+            [mu_next], [top], "^", color=COLORS["bound"], ms=8, label=f"max of L: μ₁{_sup(t + 1)}"
+        )
         ax.plot([mu_next, mu_next], [top, ll_next], ":", color=COLORS["bound"], lw=1.2)
     span = (ll - base).max() - (ll - base).min()
-    ax.set_ylim((ll - base).min() - 0.05 * span, max((ll - base).max(), bound.max() - base) + 0.12 * span)
+    ax.set_ylim(
+        (ll - base).min() - 0.05 * span, max((ll - base).max(), bound.max() - base) + 0.12 * span
+    )
     ax.set_xlim(grid[0], grid[-1])
     ax.set_xlabel("μ₁ (inches)")
     ax.set_ylabel(f"ℓ − ℓ(θ{_sup(t)})  (nats)")
@@ -455,8 +547,13 @@ def plot_lower_bound(ax, frames: EMFrames, t: int, *, show_step: bool = True) ->
     ax.legend(loc="lower center", fontsize=8)
 
 
-def plot_em_small_multiples(frames: EMFrames, iterations: Sequence[int | None] = (0, 1, 2, 5, 10, None),
-                            *, ncols: int = 3, panel_size: tuple[float, float] = (3.6, 2.9)) -> Figure:
+def plot_em_small_multiples(
+    frames: EMFrames,
+    iterations: Sequence[int | None] = (0, 1, 2, 5, 10, None),
+    *,
+    ncols: int = 3,
+    panel_size: tuple[float, float] = (3.6, 2.9),
+) -> Figure:
     """Small multiples of EM: the fit after ``iterations`` (``None`` = the last one).
 
     Each panel: the histogram, the weighted component densities of theta^(t), and every person
@@ -474,16 +571,28 @@ def plot_em_small_multiples(frames: EMFrames, iterations: Sequence[int | None] =
         d = frames.densities[t]
         ax.plot(frames.x_grid, d[0], color=COLORS["Female"], lw=2, label="π₀N(μ₀, σ²)")
         ax.plot(frames.x_grid, d[1], color=COLORS["Male"], lw=2, label="π₁N(μ₁, σ²)")
-        ax.scatter(x, np.full_like(x, -0.06 * top), c=frames.resp[t], cmap=RESPONSIBILITY_CMAP,
-                   vmin=0, vmax=1, marker="|", s=60, linewidths=0.8)
+        ax.scatter(
+            x,
+            np.full_like(x, -0.06 * top),
+            c=frames.resp[t],
+            cmap=RESPONSIBILITY_CMAP,
+            vmin=0,
+            vmax=1,
+            marker="|",
+            s=60,
+            linewidths=0.8,
+        )
         ax.set_ylim(-0.11 * top, top)
         p = frames.params[t]
         last = " (final)" if t == frames.n_iter else ""
-        ax.set_title(f"t = {t}{last} · ℓ = {frames.log_likelihoods[t]:.1f}\n"
-                     f"μ₀ = {p.means[0]:.1f}, μ₁ = {p.means[1]:.1f}, π = {p.weights[1]:.2f}", fontsize=9.5)
-    for ax in axes[len(ts):]:
+        ax.set_title(
+            f"t = {t}{last} · ℓ = {frames.log_likelihoods[t]:.1f}\n"
+            f"μ₀ = {p.means[0]:.1f}, μ₁ = {p.means[1]:.1f}, π = {p.weights[1]:.2f}",
+            fontsize=9.5,
+        )
+    for ax in axes[len(ts) :]:
         ax.set_visible(False)
-    for ax in axes[(nrows - 1) * ncols:]:
+    for ax in axes[(nrows - 1) * ncols :]:
         ax.set_xlabel("height (inches)")
     for ax in axes[::ncols]:
         ax.set_ylabel("density (1/in)")

@@ -8,8 +8,6 @@ notebook reads on GitHub, in nbval and without a kernel.
 
 from __future__ import annotations
 
-import numpy as np
-
 # ---------------------------------------------------------------------------------------------
 # EM explorer (slides 12-13): lecture_utils.mixture traces
 # ---------------------------------------------------------------------------------------------
@@ -17,11 +15,31 @@ import numpy as np
 
 def _em_init_params(mu0: float, mu1: float, sigma: float, pi: float):
     """MixtureParams for the start (mu_0, mu_1, sigma, pi = P(male)) of the heights model."""
+    import numpy as np
+
     from lecture_utils import mixture
 
     return mixture.MixtureParams(
-        weights=np.array([1.0 - pi, pi]), means=np.array([mu0, mu1]),
+        weights=np.array([1.0 - pi, pi]),
+        means=np.array([mu0, mu1]),
         variances=np.array([sigma**2, sigma**2]),
+    )
+
+
+def _em_start_slider(description: str, value: float, lo: float, hi: float, step: float):
+    """A start-value slider that reports only when released (so EM reruns once per change)."""
+    import ipywidgets as widgets
+    import numpy as np
+
+    return widgets.FloatSlider(
+        value=float(np.clip(value, lo, hi)),
+        min=lo,
+        max=hi,
+        step=step,
+        description=description,
+        continuous_update=False,
+        style={"description_width": "90px"},
+        layout=widgets.Layout(width="330px"),
     )
 
 
@@ -36,14 +54,28 @@ class EMExplorer:
       ``em_frames``, then one redraw.
     """
 
-    def __init__(self, x, trace, *, max_iter: int = 300, tol: float = 1e-6,
-                 shared_variance: bool = True, dpi: float = 90) -> None:
+    def __init__(
+        self,
+        x,
+        trace,
+        *,
+        max_iter: int = 300,
+        tol: float = 1e-6,
+        shared_variance: bool = True,
+        dpi: float = 90,
+    ) -> None:
         import ipywidgets as widgets
+        import numpy as np
 
         from lecture_utils import em_plots
 
         self.x = np.asarray(x, dtype=float)
-        self.max_iter, self.tol, self.shared_variance, self.dpi = max_iter, tol, shared_variance, dpi
+        self.max_iter, self.tol, self.shared_variance, self.dpi = (
+            max_iter,
+            tol,
+            shared_variance,
+            dpi,
+        )
         self.trace = trace
         self.frames = em_plots.em_frames(self.x, trace)
         self.figure = em_plots.EMFigure(self.frames)
@@ -51,17 +83,27 @@ class EMExplorer:
         self._hold = False
         T = self.frames.n_iter
 
-        self.slider = widgets.IntSlider(value=0, min=0, max=T, step=1, description="iteration t",
-                                        continuous_update=True,
-                                        layout=widgets.Layout(width="420px"))
+        self.slider = widgets.IntSlider(
+            value=0,
+            min=0,
+            max=T,
+            step=1,
+            description="iteration t",
+            continuous_update=True,
+            layout=widgets.Layout(width="420px"),
+        )
         self.slider.add_class("explorer-main-slider")
-        self.play = widgets.Play(value=0, min=0, max=T, step=1, interval=400,
-                                 description="play the iterations")
+        self.play = widgets.Play(
+            value=0, min=0, max=T, step=1, interval=400, description="play the iterations"
+        )
         widgets.jslink((self.play, "value"), (self.slider, "value"))
         self.half = widgets.ToggleButtons(
-            options=[("after the E step", "E"), ("after the M step", "M")], value="E",
-            tooltips=["q(t) = p(z | x, θ(t)): the bound touches ℓ",
-                      "θ(t+1) = argmax L(q(t), θ): the bound's top"],
+            options=[("after the E step", "E"), ("after the M step", "M")],
+            value="E",
+            tooltips=[
+                "q(t) = p(z | x, θ(t)): the bound touches ℓ",
+                "θ(t+1) = argmax L(q(t), θ): the bound's top",
+            ],
             style={"button_width": "130px"},
         )
         self.readout = widgets.HTML()
@@ -70,35 +112,33 @@ class EMExplorer:
         self.image.add_class("explorer-figure")
 
         start = trace.params[0]
-        slider = dict(continuous_update=False, style={"description_width": "90px"},
-                      layout=widgets.Layout(width="330px"))
         lo, hi = float(np.floor(self.x.min())) - 5.0, float(np.ceil(self.x.max())) + 5.0
         self.controls = {
-            "mu0": widgets.FloatSlider(value=float(start.means[0]), min=lo, max=hi, step=0.5,
-                                       description="start μ₀ (in)", **slider),
-            "mu1": widgets.FloatSlider(value=float(start.means[1]), min=lo, max=hi, step=0.5,
-                                       description="start μ₁ (in)", **slider),
-            "sigma": widgets.FloatSlider(value=float(np.sqrt(start.variances[0])), min=0.5, max=12.0,
-                                         step=0.1, description="start σ (in)", **slider),
-            "pi": widgets.FloatSlider(value=float(start.weights[1]), min=0.02, max=0.98, step=0.01,
-                                      description="start π (male)", **slider),
+            "mu0": _em_start_slider("start μ₀ (in)", start.means[0], lo, hi, 0.5),
+            "mu1": _em_start_slider("start μ₁ (in)", start.means[1], lo, hi, 0.5),
+            "sigma": _em_start_slider("start σ (in)", np.sqrt(start.variances[0]), 0.5, 12.0, 0.1),
+            "pi": _em_start_slider("start π (male)", start.weights[1], 0.02, 0.98, 0.01),
         }
         for control in self.controls.values():
             control.observe(self._restart, names="value")
         self.slider.observe(self._on_view_change, names="value")
         self.half.observe(self._on_view_change, names="value")
 
-        controls = widgets.VBox([
-            widgets.HTML("<b>Start θ⁽⁰⁾</b> — EM is rerun once when you release a slider"),
-            widgets.HBox([self.controls["mu0"], self.controls["mu1"]]),
-            widgets.HBox([self.controls["sigma"], self.controls["pi"]]),
-        ])
-        self.widget = widgets.VBox([
-            widgets.HBox([self.play, self.slider, self.half]),
-            self.readout,
-            self.image,
-            controls,
-        ])
+        controls = widgets.VBox(
+            [
+                widgets.HTML("<b>Start θ⁽⁰⁾</b> — EM is rerun once when you release a slider"),
+                widgets.HBox([self.controls["mu0"], self.controls["mu1"]]),
+                widgets.HBox([self.controls["sigma"], self.controls["pi"]]),
+            ]
+        )
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.play, self.slider, self.half]),
+                self.readout,
+                self.image,
+                controls,
+            ]
+        )
         self.widget.add_class("lecture-explorer")
         for name in ("slider", "readout", "image", "half", "play", "controls", "update"):
             setattr(self.widget, name, getattr(self, name))
@@ -106,7 +146,7 @@ class EMExplorer:
         self.redraw()
 
     def update(self, t: int | None = None, half: str | None = None) -> None:
-        """Show iteration ``t`` after the ``half`` ('E' or 'M') step, as moving the widgets would."""
+        """Show iteration ``t`` after the ``half`` ('E' or 'M') step, as the widgets would."""
         with self._holding():
             if t is not None:
                 self.slider.value = int(t)
@@ -121,9 +161,13 @@ class EMExplorer:
         t, half = int(self.slider.value), self.half.value
         self.figure.show(t, half)
         self.image.value = self.figure.png(dpi=self.dpi)
-        status = "converged" if self.frames.converged else f"not converged after {self.frames.n_iter}"
-        self.readout.value = (f"<span style='font-size:0.95em'>{em_plots.describe_state(self.frames, t, half)}"
-                              f" · EM {status}</span>")
+        status = (
+            "converged" if self.frames.converged else f"not converged after {self.frames.n_iter}"
+        )
+        self.readout.value = (
+            f"<span style='font-size:0.95em'>{em_plots.describe_state(self.frames, t, half)}"
+            f" · EM {status}</span>"
+        )
 
     # -- callbacks --------------------------------------------------------------------------
     def _holding(self):
@@ -148,8 +192,9 @@ class EMExplorer:
 
         c = {name: control.value for name, control in self.controls.items()}
         init = _em_init_params(c["mu0"], c["mu1"], c["sigma"], c["pi"])
-        self.trace = mixture.run_em(self.x, init, max_iter=self.max_iter, tol=self.tol,
-                                    shared_variance=self.shared_variance)
+        self.trace = mixture.run_em(
+            self.x, init, max_iter=self.max_iter, tol=self.tol, shared_variance=self.shared_variance
+        )
         self.n_recomputes += 1
         self.frames = em_plots.em_frames(self.x, self.trace, shared_variance=self.shared_variance)
         self.figure.set_frames(self.frames)
@@ -162,8 +207,15 @@ class EMExplorer:
         self.redraw()
 
 
-def em_explorer(x, trace, *, max_iter: int = 300, tol: float = 1e-6, shared_variance: bool = True,
-                dpi: float = 90):
+def em_explorer(
+    x,
+    trace,
+    *,
+    max_iter: int = 300,
+    tol: float = 1e-6,
+    shared_variance: bool = True,
+    dpi: float = 90,
+):
     """The interactive EM on the heights (slide 13): a slider over the iterations of ``trace``.
 
     Parameters
@@ -185,8 +237,9 @@ def em_explorer(x, trace, *, max_iter: int = 300, tol: float = 1e-6, shared_vari
         (E/M toggle), ``play``, ``readout``, ``image``, ``controls`` (dict of the start sliders),
         ``update(t, half)`` and ``explorer`` (the :class:`EMExplorer`).
     """
-    return EMExplorer(x, trace, max_iter=max_iter, tol=tol, shared_variance=shared_variance,
-                      dpi=dpi).widget
+    return EMExplorer(
+        x, trace, max_iter=max_iter, tol=tol, shared_variance=shared_variance, dpi=dpi
+    ).widget
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,8 +29,11 @@ def heights() -> np.ndarray:
 
 
 def start(mu0=60.0, mu1=75.0, sigma=4.0, pi=0.5) -> mixture.MixtureParams:
-    return mixture.MixtureParams(weights=np.array([1 - pi, pi]), means=np.array([mu0, mu1]),
-                                 variances=np.array([sigma**2, sigma**2]))
+    return mixture.MixtureParams(
+        weights=np.array([1 - pi, pi]),
+        means=np.array([mu0, mu1]),
+        variances=np.array([sigma**2, sigma**2]),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +74,8 @@ def test_bound_touches_at_theta_t_and_its_top_is_the_next_iterate(heights, trace
         q = mixture.e_step(heights, p)
         at = np.array([p.means[1]])
         assert em_plots.lower_bound_slice(heights, p, q, 1, at)[0] == pytest.approx(
-            em_plots.log_likelihood_slice(heights, p, 1, at)[0], abs=1e-7)
+            em_plots.log_likelihood_slice(heights, p, 1, at)[0], abs=1e-7
+        )
         around = nxt.means[1] + np.array([-1e-3, 0.0, 1e-3])
         b = em_plots.lower_bound_slice(heights, p, q, 1, around)
         assert b[1] > b[0] and b[1] > b[2], f"iteration {t}: the bound's top is not at mu_1^(t+1)"
@@ -91,8 +95,10 @@ def test_bound_slice_is_below_the_log_likelihood_slice(seed, mu, sigma, pi, shif
     p = mixture.MixtureParams(np.array([1 - pi, pi]), np.array(mu), np.array([sigma**2] * 2))
     q = mixture.e_step(x, with_mean(p, 1, p.means[1] + shift))  # any q, not only the posterior
     grid = np.linspace(-8, 8, 33)
-    assert np.all(em_plots.lower_bound_slice(x, p, q, 1, grid)
-                  <= em_plots.log_likelihood_slice(x, p, 1, grid) + 1e-9)
+    assert np.all(
+        em_plots.lower_bound_slice(x, p, q, 1, grid)
+        <= em_plots.log_likelihood_slice(x, p, 1, grid) + 1e-9
+    )
 
 
 # --- precomputed frames ------------------------------------------------------------------------
@@ -108,7 +114,9 @@ def test_frames_hold_every_iteration_and_one_extra_m_step(heights, trace, frames
     np.testing.assert_allclose(frames.resp[7], mixture.e_step(heights, trace.params[7])[:, 1])
     # the densities integrate to the weights
     dx = frames.x_grid[1] - frames.x_grid[0]
-    np.testing.assert_allclose(frames.densities[4].sum(axis=1) * dx, trace.params[4].weights, atol=1e-3)
+    np.testing.assert_allclose(
+        frames.densities[4].sum(axis=1) * dx, trace.params[4].weights, atol=1e-3
+    )
     assert frames.state(3, "E") == (3, 3) and frames.state(3, "M") == (4, 3)
 
 
@@ -159,7 +167,7 @@ def test_every_frame_draws(frames):
     assert len(sizes) > 1
 
 
-# --- the explorer ----------------------------------------------------------------------------------
+# --- the explorer ------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -241,3 +249,10 @@ def test_a_slider_step_draws_the_same_pixels_as_a_fresh_figure(explorer):
     fresh = em_plots.EMFigure(explorer.explorer.frames)
     fresh.show(6, "M")
     assert fresh.png(dpi=40) == explorer.image.value
+
+
+def test_stored_responsibilities_give_the_same_frames(heights, frames):
+    stored = mixture.run_em(heights, start(), max_iter=40, tol=0, store_responsibilities=True)
+    again = em_plots.em_frames(heights, stored)
+    np.testing.assert_allclose(again.resp, frames.resp, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(again.bound_slice, frames.bound_slice, rtol=1e-12)
