@@ -10,7 +10,8 @@ The model of slide 3, for K components (K = 2 and a shared variance is the lectu
 Everything here is a small pure function of numpy arrays and a frozen
 :class:`MixtureParams` ``θ = (π, μ, σ²)``:
 
-- :func:`sample_mixture` draws ``(x, z)`` from the model;
+- :func:`sample_mixture` draws ``(x, z)`` from the model, :func:`component_densities` gives the
+  weighted component curves for plots;
 - the two easy directions of the warm-up (slide 10): :func:`mle_from_labels` (θ from z) and
   :func:`posterior_from_params` (z from θ, the same computation as :func:`e_step`);
 - :func:`e_step` and :func:`m_step`, the two halves of slide 12;
@@ -40,8 +41,10 @@ from scipy.stats import norm
 __all__ = [
     "DEFAULT_RELATIVE_VARIANCE_FLOOR",
     "EMTrace",
+    "MIN_VARIANCE",
     "MixtureParams",
     "brute_force_log_likelihood",
+    "component_densities",
     "e_step",
     "log_likelihood",
     "lower_bound",
@@ -57,6 +60,10 @@ _LOG_2PI = math.log(2.0 * math.pi)
 #: Default guard against collapse, relative to the variance of the data: per-component (and
 #: shared) variances are never allowed below ``DEFAULT_RELATIVE_VARIANCE_FLOOR * var(x)``.
 DEFAULT_RELATIVE_VARIANCE_FLOOR = 1e-6
+
+#: The smallest variance a MixtureParams may hold: the smallest normal float64 (about 2.2e-308).
+#: Below it ``1 / variance`` overflows and the densities would turn into NaN.
+MIN_VARIANCE = float(np.finfo(np.float64).tiny)
 
 #: Tolerance on ``sum(weights) == 1``.
 _WEIGHT_SUM_ATOL = 1e-8
@@ -189,8 +196,11 @@ class MixtureParams:
         total = float(arrays["weights"].sum())
         if abs(total - 1.0) > _WEIGHT_SUM_ATOL:
             raise ValueError(f"weights must sum to 1, got sum {total!r}")
-        if np.any(arrays["variances"] <= 0):
-            raise ValueError(f"variances must be positive, got {arrays['variances']}")
+        if np.any(arrays["variances"] < MIN_VARIANCE):
+            raise ValueError(
+                f"variances must be positive (at least {MIN_VARIANCE:.3g}), "
+                f"got {arrays['variances']}"
+            )
         for name, array in arrays.items():
             object.__setattr__(self, name, array)
 
@@ -279,13 +289,14 @@ def _log_joint(x: np.ndarray, params: MixtureParams) -> np.ndarray:
     Written in place on one (K, n) buffer: a subtraction, a square, a scale and a shift.
     """
     w, mu, var = params.weights, params.means, params.variances
-    with np.errstate(divide="ignore"):  # a weight of 0 gives log 0 = -inf, which is right
-        log_w = np.log(w)
-    constant = log_w - 0.5 * (_LOG_2PI + np.log(var))  # (K,)
-    table = np.subtract(x[np.newaxis, :], mu[:, np.newaxis])  # x_i - mu_k
-    np.square(table, out=table)
-    table *= (-0.5 / var)[:, np.newaxis]
-    table += constant[:, np.newaxis]
+    # a weight of 0 gives log 0 = -inf, and a distance beyond ~1e154 overflows to a log
+    # density of -inf: both are right, and callers check that some component is finite
+    with np.errstate(divide="ignore", over="ignore"):
+        constant = np.log(w) - 0.5 * (_LOG_2PI + np.log(var))  # (K,)
+        table = np.subtract(x[np.newaxis, :], mu[:, np.newaxis])  # x_i - mu_k
+        np.square(table, out=table)
+        table *= (-0.5 / var)[:, np.newaxis]
+        table += constant[:, np.newaxis]
     return table
 
 
@@ -313,12 +324,24 @@ def _e_step(x: np.ndarray, params: MixtureParams) -> tuple[np.ndarray, float]:
     """
     table = _log_joint(x, params)                    # l_ik, (K, n)
     shift = table.max(axis=0)                        # m_i
-    table -= shift
-    joint = np.exp(table, out=table)                 # p(x_i, z_i = k | θ) · e^{-m_i}
-    evidence = joint.sum(axis=0)                     # p(x_i | θ) · e^{-m_i}
-    resp = np.divide(joint, evidence, out=joint)     # Bayes' rule: r_ik
-    log_px = shift.sum() + np.log(evidence).sum()    # sum_i log p(x_i | θ)
+    with np.errstate(invalid="ignore"):              # m_i = -inf is reported just below
+        table -= shift
+        joint = np.exp(table, out=table)             # p(x_i, z_i = k | θ) · e^{-m_i}
+        evidence = joint.sum(axis=0)                 # p(x_i | θ) · e^{-m_i}
+        resp = np.divide(joint, evidence, out=joint) # Bayes' rule: r_ik
+        log_px = shift.sum() + np.log(evidence).sum()  # sum_i log p(x_i | θ)
+    if not np.isfinite(log_px):
+        _raise_zero_probability(x, shift)
     return resp, float(log_px)
+
+
+def _raise_zero_probability(x: np.ndarray, log_px: np.ndarray) -> None:
+    i = int(np.flatnonzero(~np.isfinite(log_px))[0])
+    raise ValueError(
+        f"x[{i}] = {float(x[i])!r} has probability 0 under params (every component's density "
+        "underflows there), so its responsibilities are undefined; check the units of x "
+        "and of params"
+    )
 
 
 def _m_step(x: np.ndarray, resp_kn: np.ndarray, shared_variance: bool,
@@ -345,11 +368,11 @@ def _m_step(x: np.ndarray, resp_kn: np.ndarray, shared_variance: bool,
         variances = scatter / N                       # sigma_k^2 = sum_i r_ik (...)^2 / N_k
     if np.any(variances < variance_floor):
         variances = np.maximum(variances, variance_floor)
-    if np.any(variances <= 0) or not np.all(np.isfinite(variances)):
-        k = int(np.flatnonzero(~(variances > 0))[0])
+    if not np.all(variances >= MIN_VARIANCE):  # also catches NaN
+        k = int(np.flatnonzero(~(variances >= MIN_VARIANCE))[0])
         raise ValueError(
             f"component {k} has collapsed onto a single point: its variance is "
-            f"{variances[k]!r}, so the likelihood is unbounded. Use the variance floor "
+            f"{float(variances[k])!r}, so the likelihood is unbounded. Use the variance floor "
             "(variance_floor=None for the default) or a shared variance"
         )
     weights = weights / weights.sum()  # exact normalisation against rounding
@@ -358,7 +381,11 @@ def _m_step(x: np.ndarray, resp_kn: np.ndarray, shared_variance: bool,
 
 def _resolve_floor(x: np.ndarray, variance_floor: float | None) -> float:
     if variance_floor is None:
-        return DEFAULT_RELATIVE_VARIANCE_FLOOR * float(np.var(x))
+        with np.errstate(over="ignore"):
+            floor = DEFAULT_RELATIVE_VARIANCE_FLOOR * float(np.var(x))
+        if not np.isfinite(floor):
+            raise ValueError("x is too spread out: its variance overflows float64")
+        return floor
     if isinstance(variance_floor, bool) or not isinstance(variance_floor, (int, float, np.number)):
         raise TypeError(f"variance_floor must be a number or None, got {type(variance_floor).__name__}")
     if not np.isfinite(variance_floor) or variance_floor < 0:
@@ -392,6 +419,8 @@ def e_step(x, params: MixtureParams) -> np.ndarray:
     params = _check_params(params)
     log_joint = _log_joint(x, params)                 # log p(x_i, z_i = k | θ), (K, n)
     log_px = logsumexp(log_joint, axis=0)             # log p(x_i | θ), (n,)
+    if not np.all(np.isfinite(log_px)):
+        _raise_zero_probability(x, log_px)
     return np.exp(log_joint - log_px).T               # p(z_i = k | x_i, θ), (n, K)
 
 
@@ -429,9 +458,10 @@ def m_step(x, resp, shared_variance: bool = True,
     variance_floor : float or None, default None
         The guard against collapse. A per-component variance can shrink onto a single data
         point (or a heap of identical, rounded values) and the likelihood then grows without
-        bound. Variances below the floor are raised to it. ``None`` uses
-        ``DEFAULT_RELATIVE_VARIANCE_FLOOR * var(x)``; ``0`` disables the guard, and an exactly
-        zero variance then raises ``ValueError``.
+        bound. Variances below the floor are raised to it (this is still the maximizer of the
+        M-step objective under the constraint, so EM's log-likelihood still never decreases).
+        ``None`` uses ``DEFAULT_RELATIVE_VARIANCE_FLOOR * var(x)``; ``0`` disables the guard,
+        and a variance that reaches 0 (below ``MIN_VARIANCE``) then raises ``ValueError``.
 
     Returns
     -------
@@ -497,6 +527,17 @@ def mle_from_labels(x, z, K: int | None = None, shared_variance: bool = True,
     one_hot = np.zeros((K, x.size))
     one_hot[z, np.arange(x.size)] = 1.0
     return _m_step(x, one_hot, bool(shared_variance), _resolve_floor(x, variance_floor))
+
+
+def component_densities(x, params: MixtureParams) -> np.ndarray:
+    r"""The weighted component densities :math:`\pi_k \mathcal N(x_i \mid \mu_k, \sigma_k^2)`, shape (n, K).
+
+    For plots: on a grid of heights, column k is component k's curve drawn over a density
+    histogram, and the row sums are the mixture density :math:`p(x \mid θ)`.
+    """
+    x = _check_data(x)
+    params = _check_params(params)
+    return np.exp(_log_joint(x, params)).T
 
 
 def log_likelihood(x, params: MixtureParams) -> float:
@@ -708,9 +749,8 @@ def run_em(x, init: MixtureParams, max_iter: int = 100, tol: float = 1e-6,
             f"init has different variances {init.variances} but shared_variance=True; start "
             "from one shared variance (MixtureParams.shared) or pass shared_variance=False"
         )
-    floor = _resolve_floor(x, variance_floor)
-
     resp, ll = _e_step(x, init)                            # E step on θ^(0)
+    floor = _resolve_floor(x, variance_floor)
     params: list[MixtureParams] = [init]
     log_likelihoods = [ll]
     stored = [resp.T] if store_responsibilities else None

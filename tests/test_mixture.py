@@ -21,6 +21,7 @@ from lecture_utils.mixture import (
     EMTrace,
     MixtureParams,
     brute_force_log_likelihood,
+    component_densities,
     e_step,
     log_likelihood,
     lower_bound,
@@ -158,6 +159,18 @@ def test_log_likelihood_equals_scipy_density():
     density = sum(w * norm.pdf(x, m, np.sqrt(v))
                   for w, m, v in zip(theta.weights, theta.means, theta.variances))
     assert log_likelihood(x, theta) == pytest.approx(np.log(density).sum(), rel=1e-12)
+
+
+def test_component_densities_are_the_weighted_normal_pdfs():
+    theta = MixtureParams([0.2, 0.5, 0.3], [0.0, 1.0, 2.0], [1.0, 4.0, 0.25])
+    grid = np.linspace(-5, 8, 301)
+    dens = component_densities(grid, theta)
+    for k in range(3):
+        np.testing.assert_allclose(dens[:, k], theta.weights[k] * norm.pdf(
+            grid, theta.means[k], theta.stds[k]), rtol=1e-12)
+    # the mixture density integrates to 1 (trapezoid rule on a wide grid)
+    wide = np.linspace(-30, 30, 20001)
+    assert np.trapezoid(component_densities(wide, theta).sum(axis=1), wide) == pytest.approx(1)
 
 
 def test_e_step_is_log_space_safe_far_in_the_tails():
@@ -334,12 +347,23 @@ def data_and_params(draw, min_n=2, max_n=200, **kw):
     return x, truth
 
 
+@st.composite
+def data_and_init(draw, min_k=2, max_k=4, min_n=5, max_n=200):
+    """Data from a random mixture, and a start for EM placed on the data, as one would."""
+    x, _ = draw(data_and_params(min_n=min_n, max_n=max_n))
+    K = draw(st.integers(min_k, max_k))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    raw = rng.uniform(0.1, 1.0, K)
+    means = rng.choice(x, size=K, replace=False)
+    shared = draw(st.booleans())
+    variances = x.var() * rng.uniform(0.2, 2.0, 1 if shared else K)
+    return x, MixtureParams(raw / raw.sum(), means, np.broadcast_to(variances, (K,))), shared
+
+
 @settings(max_examples=40)
-@given(data_and_params(min_k=2, min_n=5), mixtures(min_k=2, max_k=4), st.booleans())
-def test_log_likelihood_never_decreases(data, init, shared):
-    x, _ = data
-    if shared:
-        init = MixtureParams.shared(init.weights, init.means, init.variances.mean())
+@given(data_and_init())
+def test_log_likelihood_never_decreases(case):
+    x, init, shared = case
     trace = run_em(x, init, max_iter=25, tol=0, shared_variance=shared)
     ll = trace.log_likelihoods
     assert np.all(np.isfinite(ll))
@@ -395,10 +419,11 @@ def test_brute_force_equals_factorized_for_three_components(data):
 
 
 @settings(max_examples=40)
-@given(data_and_params(min_n=5, min_k=2), st.booleans(), st.integers(0, 2**32 - 1))
-def test_m_step_maximizes_the_expected_complete_log_likelihood(data, shared, seed):
-    # L(q, theta) = E_q[log p(x, z | theta)] + H(q); H(q) does not depend on theta
-    x, theta = data
+@given(data_and_init(), st.integers(0, 2**32 - 1))
+def test_m_step_maximizes_the_expected_complete_log_likelihood(case, seed):
+    # L(q, theta) = E_q[log p(x, z | theta)] + H(q); H(q) does not depend on theta, so the M
+    # step's theta must beat any nearby theta on L(q, .)
+    x, theta, shared = case
     q = e_step(x, theta)
     best = m_step(x, q, shared_variance=shared, variance_floor=0)
     rng = np.random.default_rng(seed)
@@ -406,8 +431,28 @@ def test_m_step_maximizes_the_expected_complete_log_likelihood(data, shared, see
     variances = best.variances * np.exp(rng.normal(0, 0.05, 1 if shared else theta.K))
     nearby = MixtureParams(w / w.sum(), best.means + rng.normal(0, 0.05, theta.K),
                            np.broadcast_to(variances, (theta.K,)))
-    assert lower_bound(x, nearby, q) <= lower_bound(x, best, q) + 1e-9 * abs(
-        lower_bound(x, best, q))
+    at_best = lower_bound(x, best, q)
+    assert lower_bound(x, nearby, q) <= at_best + 1e-9 * abs(at_best)
+
+
+def test_no_nan_when_a_component_sits_on_one_point():
+    # found by hypothesis: a variance that underflows to a subnormal made 1/variance overflow
+    x = np.array([0.12784316, 0.46103364, 0.33484369, -0.24880798, 13.55260595])
+    q = e_step(x, MixtureParams([2 / 3, 1 / 3], [0.0, 14.0], [0.125, 0.125]))
+    with pytest.raises(ValueError, match="component 1 has collapsed"):
+        m_step(x, q, shared_variance=False, variance_floor=0)
+    floored = m_step(x, q, shared_variance=False)
+    assert np.isfinite(lower_bound(x, floored, q))
+    with pytest.raises(ValueError, match="variances must be positive"):
+        MixtureParams([0.5, 0.5], [0.0, 1.0], [1.0, 1e-320])
+
+
+def test_a_point_of_probability_zero_is_a_clear_error():
+    theta = MixtureParams([1.0, 0.0], [0.0, 5.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match=r"x\[1\] = 1e\+200 has probability 0"):
+        e_step(np.array([0.0, 1e200]), theta)
+    with pytest.raises(ValueError, match=r"x\[1\] = 1e\+200 has probability 0"):
+        run_em(np.array([0.0, 1e200]), theta)
 
 
 @settings(max_examples=40)
@@ -453,6 +498,7 @@ FUNCTIONS = {
     "e_step": lambda x: e_step(x, THETA),
     "posterior_from_params": lambda x: posterior_from_params(x, THETA),
     "log_likelihood": lambda x: log_likelihood(x, THETA),
+    "component_densities": lambda x: component_densities(x, THETA),
     "brute_force": lambda x: brute_force_log_likelihood(x, THETA),
     "run_em": lambda x: run_em(x, THETA),
     "m_step": lambda x: m_step(x, np.full((np.size(x), 2), 0.5)),
