@@ -212,13 +212,7 @@ def em_frames(
 
     lo, hi = np.floor(x.min()) - 2.0, np.ceil(x.max()) + 2.0
     x_grid = np.linspace(lo, hi, n_grid)
-    densities = np.array(
-        [
-            p.weights[:, None]
-            * np.exp(_log_normal(x_grid[None, :], p.means[:, None], p.variances[:, None]))
-            for p in params
-        ]
-    )
+    densities = np.array([mixture.component_densities(x_grid, p).T for p in params])
 
     # The Bishop slice: a window around mu_1^(t) wide enough to show the step to mu_1^(t+1) and
     # the curvature of the bound (about 3 standard errors of the M-step mean).
