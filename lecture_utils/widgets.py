@@ -96,7 +96,7 @@ class EMExplorer:
         self.play = widgets.Play(
             value=0, min=0, max=T, step=1, interval=400, description="play the iterations"
         )
-        widgets.jslink((self.play, "value"), (self.slider, "value"))
+        self.play_link = widgets.jslink((self.play, "value"), (self.slider, "value"))
         self.half = widgets.ToggleButtons(
             options=[("after the E step", "E"), ("after the M step", "M")],
             value="E",

@@ -185,6 +185,8 @@ def test_explorer_follows_the_widget_contract(explorer, trace):
     assert isinstance(explorer.image, ipywidgets.Image) and explorer.image.format == "png"
     assert "explorer-figure" in explorer.image._dom_classes
     assert explorer.slider.max == explorer.play.max == trace.n_iter
+    link = explorer.explorer.play_link  # Play drives the slider in the browser
+    assert link.source == (explorer.play, "value") and link.target == (explorer.slider, "value")
     assert explorer.image.value[:4] == b"\x89PNG"
     assert "iteration 0 of 40" in explorer.readout.value
 
