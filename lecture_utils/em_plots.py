@@ -1,0 +1,596 @@
+"""Pictures of EM on the two-Gaussian heights model (slides 12-13).
+
+Two layers, so the interactive explorer (``lecture_utils.widgets.em_explorer``) never computes
+EM while it redraws:
+
+- :func:`em_frames` runs once per EM trace and precomputes everything a picture needs: the
+  responsibilities q^(t) of every iteration, the weighted component densities on a fixed grid,
+  the log-likelihood and the lower bound along mu_1 (the Bishop Fig. 9.14 slice). This is
+  the only place that calls :mod:`lecture_utils.mixture`.
+- :class:`EMFigure` draws those arrays: it builds the artists once, and :meth:`EMFigure.show`
+  only indexes the precomputed arrays and updates the artists in place.
+
+Half-steps. Iteration t of EM is an E step then an M step::
+
+    E step  q^(t)     = p(z | x, theta^(t))              (the bound touches l at theta^(t))
+    M step  theta^(t+1) = argmax_theta L(q^(t), theta)   (l(theta^(t+1)) >= L(q^(t), theta^(t+1)))
+
+so the state "after the E step of iteration t" is (theta^(t), q^(t)) and "after the M step of
+iteration t" is (theta^(t+1), q^(t)). Component 1 is "male" (the taller start), component 0
+"female", as on slide 3.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Literal
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+from scipy.special import logsumexp
+
+from lecture_utils import mixture
+from lecture_utils.plotting import COLORS
+
+__all__ = [
+    "HALF_STEPS",
+    "RESPONSIBILITY_CMAP",
+    "EMFigure",
+    "EMFrames",
+    "describe_state",
+    "em_frames",
+    "log_likelihood_slice",
+    "lower_bound_slice",
+    "plot_em_small_multiples",
+    "plot_lower_bound",
+]
+
+HalfStep = Literal["E", "M"]
+#: The two half-steps of an EM iteration, in order.
+HALF_STEPS: tuple[HalfStep, HalfStep] = ("E", "M")
+
+#: q(male) from 0 (female colour) through grey (undecided) to 1 (male colour).
+RESPONSIBILITY_CMAP = LinearSegmentedColormap.from_list(
+    "female_male", [COLORS["Female"], "#c8c8c8", COLORS["Male"]]
+)
+
+_LOG_2PI = np.log(2.0 * np.pi)
+_NO_LAYOUT = {"figure.constrained_layout.use": False, "figure.autolayout": False}
+
+
+# ---------------------------------------------------------------------------------------------
+# Slices through the log-likelihood and the lower bound (vectorised over a grid of mu_k values)
+# ---------------------------------------------------------------------------------------------
+
+
+def _log_normal(x: np.ndarray, mean: np.ndarray | float, variance: float) -> np.ndarray:
+    """log N(x | mean, variance), broadcasting."""
+    return -0.5 * (_LOG_2PI + np.log(variance)) - (x - mean) ** 2 / (2.0 * variance)
+
+
+def log_likelihood_slice(
+    x: np.ndarray, params: mixture.MixtureParams, k: int, values: np.ndarray
+) -> np.ndarray:
+    r"""The total log-likelihood :math:`\ell(\theta)` as a function of :math:`\mu_k` alone.
+
+    Every other parameter is held at ``params``. Returns one value per entry of ``values``:
+    :math:`\sum_i \log \sum_j \pi_j \mathcal N(x_i \mid \mu_j, \sigma_j^2)` with
+    :math:`\mu_k` replaced by each value.
+    """
+    x = np.asarray(x, dtype=float)
+    values = np.asarray(values, dtype=float)
+    log_joint = np.log(params.weights)[:, None] + _log_normal(
+        x[None, :], np.asarray(params.means)[:, None], np.asarray(params.variances)[:, None]
+    )  # (K, n)
+    others = logsumexp(np.delete(log_joint, k, axis=0), axis=0)  # (n,) the components j != k
+    term_k = np.log(params.weights[k]) + _log_normal(
+        x[None, :], values[:, None], params.variances[k]
+    )
+    return np.logaddexp(others[None, :], term_k).sum(axis=1)
+
+
+def lower_bound_slice(
+    x: np.ndarray, params: mixture.MixtureParams, resp: np.ndarray, k: int, values: np.ndarray
+) -> np.ndarray:
+    r"""The lower bound :math:`L(q, \theta)` as a function of :math:`\mu_k` alone.
+
+    :math:`L(q, \theta) = \sum_i \sum_j q_{ij} [\log \pi_j + \log \mathcal N(x_i \mid \mu_j,
+    \sigma_j^2)] + H(q)`; only the j = k term depends on :math:`\mu_k`, and it is a parabola
+    with its maximum at :math:`\sum_i q_{ik} x_i / \sum_i q_{ik}` -- the M-step mean.
+    """
+    x = np.asarray(x, dtype=float)
+    values = np.asarray(values, dtype=float)
+    resp = np.asarray(resp, dtype=float)
+    log_joint = np.log(params.weights)[None, :] + _log_normal(
+        x[:, None], np.asarray(params.means)[None, :], np.asarray(params.variances)[None, :]
+    )  # (n, K)
+    entropy = -np.sum(resp * np.log(np.where(resp > 0.0, resp, 1.0)))
+    others = np.sum(np.delete(resp * log_joint, k, axis=1))
+    rk = resp[:, k]
+    # sum_i r_ik log N(x_i | m, s^2) expanded in m, so the grid costs O(G), not O(G n)
+    s2 = params.variances[k]
+    quad = rk.sum() * (values**2) - 2.0 * values * (rk @ x) + rk @ (x**2)
+    term_k = rk.sum() * (np.log(params.weights[k]) - 0.5 * (_LOG_2PI + np.log(s2))) - quad / (
+        2 * s2
+    )
+    return others + term_k + entropy
+
+
+# ---------------------------------------------------------------------------------------------
+# Precomputation: everything a frame needs, once per trace
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class EMFrames:
+    """Everything the EM pictures draw, precomputed from one EM trace (K = 2).
+
+    Index t runs over the iterations 0..T of the trace (T = ``n_iter``); ``params`` and
+    ``log_likelihoods`` have one more entry, theta^(T+1) = M step of q^(T), so that the last
+    iteration has an M-step half too.
+    """
+
+    x: np.ndarray  # (n,) the data
+    params: tuple  # theta^(0..T+1), MixtureParams
+    resp: np.ndarray  # (T+1, n) q^(t)(z_i = 1) = p(z_i = 1 | x_i, theta^(t))
+    log_likelihoods: np.ndarray  # (T+2,) l(theta^(t))
+    bound_after_m: np.ndarray  # (T+1,) L(q^(t), theta^(t+1))
+    x_grid: np.ndarray  # (Gx,) heights where densities are drawn
+    densities: np.ndarray  # (T+2, 2, Gx) pi_k N(x | mu_k, sigma_k^2) for theta^(t)
+    mu1_grid: np.ndarray  # (T+1, Gm) mu_1 values of the bound picture, per iteration
+    ll_slice: np.ndarray  # (T+1, Gm) l(mu_1; rest at theta^(t))
+    bound_slice: np.ndarray  # (T+1, Gm) L(q^(t), mu_1; rest at theta^(t))
+    converged: bool
+    means: np.ndarray = dataclasses.field(init=False)  # (T+2, 2) mu_k^(t), for the path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "means", np.array([p.means for p in self.params]))
+
+    @property
+    def n_iter(self) -> int:
+        """T, the number of EM iterations in the trace."""
+        return self.resp.shape[0] - 1
+
+    def state(self, t: int, half: HalfStep) -> tuple[int, int]:
+        """(index into ``params``, index into ``resp``) after the ``half`` step of iteration t."""
+        if not 0 <= t <= self.n_iter:
+            raise ValueError(f"t must be an iteration in 0..{self.n_iter}, got {t}")
+        if half not in HALF_STEPS:
+            raise ValueError(f"half must be 'E' or 'M', got {half!r}")
+        return (t if half == "E" else t + 1), t
+
+
+def em_frames(
+    x: np.ndarray,
+    trace: mixture.EMTrace,
+    *,
+    shared_variance: bool | None = None,
+    n_grid: int = 400,
+    n_slice: int = 161,
+) -> EMFrames:
+    """Precompute every picture of an EM trace on the data ``x`` (K = 2).
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,)
+        The data the trace was run on.
+    trace : EMTrace
+        From :func:`lecture_utils.mixture.run_em`, with two components.
+    shared_variance : bool, optional
+        How the trace was run (default: ``trace.shared_variance``); used for the one extra M
+        step of the last iteration.
+    n_grid, n_slice : int
+        Grid sizes: heights for the densities, and mu_1 values of the bound slice.
+
+    Returns
+    -------
+    EMFrames
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"x must be a non-empty 1-D array of heights, got shape {x.shape}")
+    if not hasattr(trace, "params") or len(trace.params) == 0:
+        raise TypeError(f"trace must be an EMTrace from mixture.run_em, got {type(trace).__name__}")
+    if len(trace.params[0].means) != 2:
+        raise ValueError(
+            "trace must have K = 2 components (the heights model), "
+            f"got K = {len(trace.params[0].means)}"
+        )
+
+    if shared_variance is None:
+        shared_variance = getattr(trace, "shared_variance", True)
+    stored = getattr(trace, "resp", None)  # run_em(..., store_responsibilities=True)
+    resp_full = list(stored) if stored is not None else [mixture.e_step(x, p) for p in trace.params]
+    params = (*trace.params, mixture.m_step(x, resp_full[-1], shared_variance=shared_variance))
+    log_liks = np.array([*trace.log_likelihoods, mixture.log_likelihood(x, params[-1])])
+    bound_after_m = np.array(
+        [mixture.lower_bound(x, params[t + 1], resp_full[t]) for t in range(len(resp_full))]
+    )
+
+    lo, hi = np.floor(x.min()) - 2.0, np.ceil(x.max()) + 2.0
+    x_grid = np.linspace(lo, hi, n_grid)
+    densities = np.array([mixture.component_densities(x_grid, p).T for p in params])
+
+    # The Bishop slice: a window around mu_1^(t) wide enough to show the step to mu_1^(t+1) and
+    # the curvature of the bound (about 3 standard errors of the M-step mean).
+    mu1_grid, ll_slice, bound_slice = [], [], []
+    for t, q in enumerate(resp_full):
+        p, nxt = params[t], params[t + 1]
+        step = nxt.means[1] - p.means[1]
+        n1 = max(q[:, 1].sum(), 1e-12)
+        half_width = max(2.0 * abs(step), 4.0 * np.sqrt(p.variances[1] / n1), 0.05)
+        centre = p.means[1] + 0.5 * step
+        grid = np.linspace(centre - half_width, centre + half_width, n_slice)
+        mu1_grid.append(grid)
+        ll_slice.append(log_likelihood_slice(x, p, 1, grid))
+        bound_slice.append(lower_bound_slice(x, p, q, 1, grid))
+
+    return EMFrames(
+        x=x,
+        params=params,
+        resp=np.array([q[:, 1] for q in resp_full]),
+        log_likelihoods=log_liks,
+        bound_after_m=bound_after_m,
+        x_grid=x_grid,
+        densities=densities,
+        mu1_grid=np.array(mu1_grid),
+        ll_slice=np.array(ll_slice),
+        bound_slice=np.array(bound_slice),
+        converged=bool(trace.converged),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The explorer's figure: built once, updated in place
+# ---------------------------------------------------------------------------------------------
+
+
+def _fmt_params(p: mixture.MixtureParams) -> str:
+    sd = np.sqrt(p.variances)
+    sigma = (
+        f"σ = {sd[0]:.2f}" if np.isclose(sd[0], sd[1]) else f"σ₀ = {sd[0]:.2f}, σ₁ = {sd[1]:.2f}"
+    )
+    return f"μ₀ = {p.means[0]:.2f} in, μ₁ = {p.means[1]:.2f} in, {sigma} in, π = {p.weights[1]:.3f}"
+
+
+def _sup(t: int) -> str:
+    return "⁽" + str(t).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")) + "⁾"
+
+
+def describe_state(frames: EMFrames, t: int, half: HalfStep) -> str:
+    """One line saying where EM is: iteration, half-step, log-likelihood, bound, parameters."""
+    i, _ = frames.state(t, half)
+    ll = frames.log_likelihoods[i]
+    now, nxt = _sup(t), _sup(t + 1)
+    params = _fmt_params(frames.params[i])
+    if half == "E":
+        return (
+            f"iteration {t} of {frames.n_iter} · after the E step: q{now} = p(z | x, θ{now})"
+            f" · ℓ(θ{now}) = {ll:.2f} = L(q{now}, θ{now}) · {params}"
+        )
+    return (
+        f"iteration {t} of {frames.n_iter} · after the M step: θ{nxt} = argmax L(q{now}, θ)"
+        f" · ℓ(θ{nxt}) = {ll:.2f} ≥ L(q{now}, θ{nxt}) = {frames.bound_after_m[t]:.2f} · {params}"
+    )
+
+
+class EMFigure:
+    """The explorer's four-panel figure, built once; :meth:`show` only updates artists.
+
+    Panels: (a) histogram with the weighted component densities, and below it every person's
+    q(male) coloured by itself; (b) the path of (mu_0, mu_1) with the mirror line mu_0 = mu_1;
+    (c) the log-likelihood against iteration; (d) the lower bound at the current iteration
+    (Bishop Fig. 9.14). Uses :class:`matplotlib.figure.Figure` directly, never pyplot.
+    """
+
+    def __init__(self, frames: EMFrames, figsize: tuple[float, float] = (11.0, 7.8)) -> None:
+        # A fixed layout (no layout engine): every frame has the same panel positions, and a
+        # redraw spends nothing on layout.
+        with mpl.rc_context(_NO_LAYOUT):
+            self.figure = Figure(figsize=figsize, layout="none")
+        outer = self.figure.add_gridspec(
+            2,
+            2,
+            height_ratios=[4.5, 3.2],
+            width_ratios=[1.45, 1.0],
+            left=0.075,
+            right=0.98,
+            top=0.96,
+            bottom=0.07,
+            hspace=0.34,
+            wspace=0.2,
+        )
+        left = outer[0, 0].subgridspec(2, 1, height_ratios=[3.0, 1.5], hspace=0.12)
+        self.ax_hist = self.figure.add_subplot(left[0])
+        self.ax_resp = self.figure.add_subplot(left[1], sharex=self.ax_hist)
+        self.ax_path = self.figure.add_subplot(outer[0, 1])
+        self.ax_ll = self.figure.add_subplot(outer[1, 0])
+        self.ax_bound = self.figure.add_subplot(outer[1, 1])
+        self._build_static(frames)
+        self.set_frames(frames)
+
+    # -- built once per figure ---------------------------------------------------------------
+    def _build_static(self, frames: EMFrames) -> None:
+        x = frames.x
+        ax = self.ax_hist
+        edges = np.arange(np.floor(x.min()) - 0.5, np.ceil(x.max()) + 1.5)
+        ax.hist(
+            x,
+            bins=edges,
+            density=True,
+            color=COLORS["data"],
+            alpha=0.45,
+            label=f"heights (n = {x.size})",
+        )
+        (self.line_f,) = ax.plot(
+            [], [], color=COLORS["Female"], lw=2, label="π₀ N(x | μ₀, σ²)  female"
+        )
+        (self.line_m,) = ax.plot([], [], color=COLORS["Male"], lw=2, label="π₁ N(x | μ₁, σ²)  male")
+        (self.line_mix,) = ax.plot(
+            [], [], color="#333333", lw=1.2, ls="--", label="mixture p(x | θ)"
+        )
+        ax.set_ylabel("density (1/in)")
+        ax.legend(loc="upper left", fontsize=8.5)
+        ax.tick_params(labelbottom=False)
+        self.title_hist = ax.set_title("")
+
+        ax = self.ax_resp
+        self.scatter = ax.scatter(
+            x,
+            np.zeros_like(x),
+            c=np.zeros_like(x),
+            cmap=RESPONSIBILITY_CMAP,
+            vmin=0.0,
+            vmax=1.0,
+            s=14,
+            edgecolors="none",
+            alpha=0.8,
+        )
+        ax.set_ylim(-0.08, 1.08)
+        ax.set_yticks([0.0, 0.5, 1.0])
+        ax.set_ylabel("q(male)")
+        ax.set_xlabel("height x (inches)")
+        ax.set_xlim(frames.x_grid[0], frames.x_grid[-1])
+
+        ax = self.ax_ll
+        (self.ll_line,) = ax.plot(
+            [], [], color="#333333", lw=1.2, marker="o", ms=3, label="ℓ(θ⁽ᵗ⁾) = log p(x | θ⁽ᵗ⁾)"
+        )
+        (self.bound_pts,) = ax.plot(
+            [],
+            [],
+            ls="none",
+            marker="_",
+            ms=9,
+            mew=2,
+            color=COLORS["bound"],
+            label="L(q⁽ᵗ⁻¹⁾, θ⁽ᵗ⁾) after the M step",
+        )
+        (self.ll_now,) = ax.plot(
+            [], [], ls="none", marker="o", ms=11, mfc="none", mew=2, color="#e41a1c", label="now"
+        )
+        self.ll_vline = ax.axvline(0.0, color="#e41a1c", lw=0.8, alpha=0.5)
+        ax.set_xlabel("iteration t")
+        ax.set_ylabel("total log-likelihood (nats)")
+        ax.set_title("Log-likelihood never decreases")
+        ax.legend(loc="lower right", fontsize=8.5)
+
+        ax = self.ax_bound
+        (self.slice_ll,) = ax.plot(
+            [], [], color="#333333", lw=2, label="ℓ(θ): μ₁ varied, rest at θ⁽ᵗ⁾"
+        )
+        (self.slice_bound,) = ax.plot([], [], color=COLORS["bound"], lw=2, label="L(q⁽ᵗ⁾, θ)")
+        (self.touch,) = ax.plot(
+            [], [], ls="none", marker="o", ms=7, color="#333333", label="θ⁽ᵗ⁾: they touch"
+        )
+        (self.bound_max,) = ax.plot(
+            [], [], ls="none", marker="^", ms=8, color=COLORS["bound"], label="max of L = μ₁⁽ᵗ⁺¹⁾"
+        )
+        (self.step_line,) = ax.plot([], [], color=COLORS["bound"], lw=1, ls=":")
+        ax.set_xlabel("μ₁ (inches)")
+        ax.set_ylabel("ℓ − ℓ(θ⁽ᵗ⁾)  (nats)")
+        ax.legend(loc="lower center", fontsize=8)
+        self.title_bound = ax.set_title("")
+
+        ax = self.ax_path
+        ax.set_xlabel("μ₀, female mean (inches)")
+        ax.set_ylabel("μ₁, male mean (inches)")
+        (self.diag,) = ax.plot(
+            [], [], color="#999999", lw=0.8, ls="--", label="μ₀ = μ₁ (label-switch mirror)"
+        )
+        (self.path_line,) = ax.plot(
+            [], [], color="#333333", lw=1, marker=".", ms=4, label="EM path"
+        )
+        (self.path_start,) = ax.plot(
+            [], [], ls="none", marker="s", ms=7, color="#333333", label="start θ⁽⁰⁾"
+        )
+        (self.path_end,) = ax.plot(
+            [], [], ls="none", marker="*", ms=12, color=COLORS["bound"], label="last iterate"
+        )
+        (self.path_now,) = ax.plot(
+            [], [], ls="none", marker="o", ms=11, mfc="none", mew=2, color="#e41a1c", label="now"
+        )
+        ax.legend(loc="best", fontsize=8.5)
+        ax.set_title("Path of the two means")
+
+    # -- rebuilt when the trace changes (a new start), never on a slider move ------------------
+    def set_frames(self, frames: EMFrames) -> None:
+        """Point the figure at a new precomputed trace (e.g. after a change of start)."""
+        self.frames = frames
+        T = frames.n_iter
+        ll = frames.log_likelihoods[: T + 1]
+        self.ll_line.set_data(np.arange(T + 1), ll)
+        self.bound_pts.set_data(np.arange(1, T + 2), frames.bound_after_m)
+        # Scale to the iterations after the first: l(theta^(0)) of a poor start is often so low
+        # that the climb afterwards would look flat; it is named in a note instead.
+        rest = np.concatenate([ll[1:], frames.bound_after_m[1:], frames.log_likelihoods[-1:]])
+        lo, hi = rest.min(), rest.max()
+        pad = 0.08 * max(hi - lo, 1.0)
+        self.ax_ll.set_xlim(-0.5, T + 1.5)
+        self.ax_ll.set_ylim(
+            min(lo - pad, ll[0] - pad) if ll[0] > lo - 4 * pad else lo - 1.5 * pad, hi + pad
+        )
+        below = ll[0] < self.ax_ll.get_ylim()[0]
+        self.ax_ll.set_title(
+            "Log-likelihood never decreases"
+            + (f"\n(the start, ℓ(θ⁽⁰⁾) = {ll[0]:.1f}, is below the axis)" if below else ""),
+            fontsize=12 if not below else 10.5,
+        )
+
+        ax = self.ax_path
+        m = frames.means
+        self.path_line.set_data(m[:-1, 0], m[:-1, 1])
+        self.path_start.set_data([m[0, 0]], [m[0, 1]])
+        self.path_end.set_data([m[-2, 0]], [m[-2, 1]])
+        lo, hi = m.min() - 2.0, m.max() + 2.0
+        self.diag.set_data([lo, hi], [lo, hi])
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(lo, hi)
+
+    # -- every slider move: index arrays, update artists ---------------------------------------
+    def show(self, t: int, half: HalfStep = "E") -> None:
+        """Update every artist to the state after the ``half`` step of iteration ``t``."""
+        f = self.frames
+        i, r = f.state(t, half)
+        dens = f.densities[i]
+        self.line_f.set_data(f.x_grid, dens[0])
+        self.line_m.set_data(f.x_grid, dens[1])
+        self.line_mix.set_data(f.x_grid, dens[0] + dens[1])
+        self.ax_hist.set_ylim(0.0, max(0.16, 1.1 * (dens[0] + dens[1]).max()))
+        label = "E step" if half == "E" else "M step"
+        theta = f"θ{_sup(i)}"
+        self.title_hist.set_text(
+            f"Iteration {t}, after the {label}: densities of {theta}, colours q{_sup(r)}"
+        )
+        q = f.resp[r]
+        self.scatter.set_offsets(np.column_stack([f.x, q]))
+        self.scatter.set_array(q)
+
+        self.ll_now.set_data([i], [f.log_likelihoods[i]])
+        self.ll_vline.set_xdata([i, i])
+
+        grid, ll, bound = f.mu1_grid[r], f.ll_slice[r], f.bound_slice[r]
+        base = f.log_likelihoods[r]
+        self.slice_ll.set_data(grid, ll - base)
+        self.slice_bound.set_data(grid, bound - base)
+        mu_t = f.params[r].means[1]
+        self.touch.set_data([mu_t], [0.0])
+        mu_next = f.params[r + 1].means[1]
+        j = int(np.argmax(bound))
+        bound_top = bound[j] - base
+        if half == "M":
+            ll_next = np.interp(mu_next, grid, ll) - base
+            self.bound_max.set_data([mu_next], [bound_top])
+            self.step_line.set_data([mu_next, mu_next], [bound_top, ll_next])
+        else:
+            self.bound_max.set_data([], [])
+            self.step_line.set_data([], [])
+        top = max((ll - base).max(), bound_top, 0.0)
+        bottom = (ll - base).min()
+        span = max(top - bottom, 1e-3)
+        self.ax_bound.set_xlim(grid[0], grid[-1])
+        self.ax_bound.set_ylim(bottom - 0.05 * span, top + 0.12 * span)
+        self.title_bound.set_text(f"The lower bound at iteration {t}")
+
+        self.path_now.set_data([f.means[i, 0]], [f.means[i, 1]])
+
+    def png(self, dpi: float = 90) -> bytes:
+        """The figure as PNG bytes."""
+        from io import BytesIO
+
+        buffer = BytesIO()
+        # savefig restores the layout engine it found, and "no engine" is restored from the rc
+        # default: with use_style()'s constrained layout that would switch constrained layout on
+        # for every later redraw (slower, and the panels would move). Keep it off.
+        with mpl.rc_context(_NO_LAYOUT):
+            self.figure.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+        return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Static figures for the notebook (they read on GitHub and in nbval)
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_lower_bound(ax, frames: EMFrames, t: int, *, show_step: bool = True) -> None:
+    """Bishop Fig. 9.14 at iteration t on ``ax``: l along mu_1 and L(q^(t), .) touching it."""
+    grid, ll, bound = frames.mu1_grid[t], frames.ll_slice[t], frames.bound_slice[t]
+    base = frames.log_likelihoods[t]
+    ax.plot(grid, ll - base, color="#333333", lw=2, label="ℓ(θ): μ₁ varied, rest at θ⁽ᵗ⁾")
+    ax.plot(grid, bound - base, color=COLORS["bound"], lw=2, label=f"L(q{_sup(t)}, θ)")
+    mu_t, mu_next = frames.params[t].means[1], frames.params[t + 1].means[1]
+    ax.plot([mu_t], [0.0], "o", color="#333333", ms=7, label=f"θ{_sup(t)}: equal, touching")
+    if show_step:
+        top = bound.max() - base
+        ll_next = np.interp(mu_next, grid, ll) - base
+        ax.plot(
+            [mu_next], [top], "^", color=COLORS["bound"], ms=8, label=f"max of L: μ₁{_sup(t + 1)}"
+        )
+        ax.plot([mu_next, mu_next], [top, ll_next], ":", color=COLORS["bound"], lw=1.2)
+    span = (ll - base).max() - (ll - base).min()
+    ax.set_ylim(
+        (ll - base).min() - 0.05 * span, max((ll - base).max(), bound.max() - base) + 0.12 * span
+    )
+    ax.set_xlim(grid[0], grid[-1])
+    ax.set_xlabel("μ₁ (inches)")
+    ax.set_ylabel(f"ℓ − ℓ(θ{_sup(t)})  (nats)")
+    ax.set_title(f"Iteration {t}: μ₁{_sup(t)} = {mu_t:.2f} → μ₁{_sup(t + 1)} = {mu_next:.2f}")
+    ax.legend(loc="lower center", fontsize=8)
+
+
+def plot_em_small_multiples(
+    frames: EMFrames,
+    iterations: Sequence[int | None] = (0, 1, 2, 5, 10, None),
+    *,
+    ncols: int = 3,
+    panel_size: tuple[float, float] = (3.6, 2.9),
+) -> Figure:
+    """Small multiples of EM: the fit after ``iterations`` (``None`` = the last one).
+
+    Each panel: the histogram, the weighted component densities of theta^(t), and every person
+    as a tick coloured by q^(t)(male) along the bottom. Returns a Figure (not shown by pyplot).
+    """
+    ts = [frames.n_iter if t is None else min(int(t), frames.n_iter) for t in iterations]
+    nrows = int(np.ceil(len(ts) / ncols))
+    fig = Figure(figsize=(panel_size[0] * ncols, panel_size[1] * nrows + 0.5), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True)).ravel()
+    x = frames.x
+    edges = np.arange(np.floor(x.min()) - 0.5, np.ceil(x.max()) + 1.5)
+    top = max(0.16, 1.1 * max((frames.densities[t].sum(axis=0)).max() for t in ts))
+    for ax, t in zip(axes, ts):
+        ax.hist(x, bins=edges, density=True, color=COLORS["data"], alpha=0.45)
+        d = frames.densities[t]
+        ax.plot(frames.x_grid, d[0], color=COLORS["Female"], lw=2, label="π₀N(μ₀, σ²)")
+        ax.plot(frames.x_grid, d[1], color=COLORS["Male"], lw=2, label="π₁N(μ₁, σ²)")
+        ax.scatter(
+            x,
+            np.full_like(x, -0.06 * top),
+            c=frames.resp[t],
+            cmap=RESPONSIBILITY_CMAP,
+            vmin=0,
+            vmax=1,
+            marker="|",
+            s=60,
+            linewidths=0.8,
+        )
+        ax.set_ylim(-0.11 * top, top)
+        p = frames.params[t]
+        last = " (final)" if t == frames.n_iter else ""
+        ax.set_title(
+            f"t = {t}{last} · ℓ = {frames.log_likelihoods[t]:.1f}\n"
+            f"μ₀ = {p.means[0]:.1f}, μ₁ = {p.means[1]:.1f}, π = {p.weights[1]:.2f}",
+            fontsize=9.5,
+        )
+    for ax in axes[len(ts) :]:
+        ax.set_visible(False)
+    for ax in axes[(nrows - 1) * ncols :]:
+        ax.set_xlabel("height (inches)")
+    for ax in axes[::ncols]:
+        ax.set_ylabel("density (1/in)")
+    axes[0].legend(loc="upper left", fontsize=8)
+    mappable = axes[0].collections[0]
+    fig.colorbar(mappable, ax=axes.tolist(), shrink=0.6, label="q(male) (ticks at the bottom)")
+    return fig

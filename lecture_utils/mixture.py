@@ -1,0 +1,770 @@
+r"""The Gaussian mixture of the heights example (slides 3 and 9–13) and its EM algorithm.
+
+The model of slide 3, for K components (K = 2 and a shared variance is the lecture's case):
+
+.. math::
+
+    z_i \sim \mathrm{Categorical}(\pi_1, \dots, \pi_K), \qquad
+    x_i \mid z_i = k \sim \mathcal N(\mu_k, \sigma_k^2), \qquad i = 1, \dots, n.
+
+Everything here is a small pure function of numpy arrays and a frozen
+:class:`MixtureParams` ``θ = (π, μ, σ²)``:
+
+- :func:`sample_mixture` draws ``(x, z)`` from the model, :func:`component_densities` gives the
+  weighted component curves for plots;
+- the two easy directions of the warm-up (slide 10): :func:`mle_from_labels` (θ from z) and
+  :func:`posterior_from_params` (z from θ, the same computation as :func:`e_step`);
+- :func:`e_step` and :func:`m_step`, the two halves of slide 12;
+- :func:`log_likelihood` (the factorized sum) and :func:`brute_force_log_likelihood` (the
+  sum over all :math:`K^n` label vectors of slide 9, for tiny n only);
+- :func:`lower_bound`, :math:`\mathcal L(q, θ) = E_q[\log p(x, z \mid θ)] + H(q)`;
+- :func:`run_em`, which returns the whole :class:`EMTrace`.
+
+Arrays are laid out as ``(K, n)`` inside (one row per component) because the sums over the
+data are then contiguous, fast reductions; the public :func:`e_step` returns ``(n, K)``
+responsibilities as the API promises (a transposed view, no copy). Log-likelihoods are
+totals over the data, in nats.
+
+Bad input raises ``TypeError`` (wrong kind of object) or ``ValueError`` (wrong values or
+shape) with a message naming the argument; nothing returns NaN silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+from scipy.special import entr, logsumexp
+from scipy.stats import norm
+
+__all__ = [
+    "DEFAULT_RELATIVE_VARIANCE_FLOOR",
+    "EMTrace",
+    "MIN_VARIANCE",
+    "MixtureParams",
+    "brute_force_log_likelihood",
+    "component_densities",
+    "e_step",
+    "log_likelihood",
+    "lower_bound",
+    "m_step",
+    "mle_from_labels",
+    "posterior_from_params",
+    "run_em",
+    "sample_mixture",
+]
+
+_LOG_2PI = math.log(2.0 * math.pi)
+
+#: Default guard against collapse, relative to the variance of the data: per-component (and
+#: shared) variances are never allowed below ``DEFAULT_RELATIVE_VARIANCE_FLOOR * var(x)``.
+DEFAULT_RELATIVE_VARIANCE_FLOOR = 1e-6
+
+#: The smallest variance a MixtureParams may hold: the smallest normal float64 (about 2.2e-308).
+#: Below it ``1 / variance`` overflows and the densities would turn into NaN.
+MIN_VARIANCE = float(np.finfo(np.float64).tiny)
+
+#: Tolerance on ``sum(weights) == 1``.
+_WEIGHT_SUM_ATOL = 1e-8
+
+
+# --------------------------------------------------------------------------------------------
+# Validation helpers
+# --------------------------------------------------------------------------------------------
+
+def _as_float_vector(values, name: str, *, allow_empty: bool = False) -> np.ndarray:
+    """``values`` as a finite 1-D float64 array, or a TypeError/ValueError naming ``name``."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a 1-D array of numbers, got a string {values!r:.40}")
+    try:
+        array = np.asarray(values)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name} must be a 1-D array of numbers ({exc})") from exc
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must be a 1-D array of real numbers, got an array of dtype {array.dtype}"
+        )
+    array = array.astype(np.float64, copy=False)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got an array of shape {array.shape}")
+    if array.size == 0 and not allow_empty:
+        raise ValueError(f"{name} must not be empty")
+    if not np.all(np.isfinite(array)):
+        bad = int(np.flatnonzero(~np.isfinite(array))[0])
+        raise ValueError(f"{name} must be finite; entry {bad} is {array[bad]}")
+    return array
+
+
+def _check_data(x) -> np.ndarray:
+    return _as_float_vector(x, "x")
+
+
+def _check_params(params) -> MixtureParams:
+    if not isinstance(params, MixtureParams):
+        raise TypeError(f"params must be a MixtureParams, got {type(params).__name__}")
+    return params
+
+
+def _check_resp(resp, n: int, name: str = "resp") -> np.ndarray:
+    """Responsibilities as an (n, K) float array with non-negative rows summing to one."""
+    if isinstance(resp, (str, bytes)):
+        raise TypeError(f"{name} must be an (n, K) array of probabilities, got a string")
+    array = np.asarray(resp)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an (n, K) array of probabilities, got dtype {array.dtype}")
+    array = array.astype(np.float64, copy=False)
+    if array.ndim != 2 or array.shape[0] != n or array.shape[1] < 1:
+        raise ValueError(
+            f"{name} must have shape (n, K) = ({n}, K) with K >= 1 to match x, "
+            f"got shape {array.shape}"
+        )
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be finite")
+    if np.any(array < 0) or np.any(array > 1):
+        raise ValueError(f"{name} must hold probabilities in [0, 1]")
+    row_sums = array.sum(axis=1)
+    if not np.allclose(row_sums, 1.0, rtol=0, atol=1e-8):
+        worst = int(np.argmax(np.abs(row_sums - 1)))
+        raise ValueError(f"each row of {name} must sum to 1; row {worst} sums to {row_sums[worst]}")
+    return array
+
+
+def _check_rng(rng) -> np.random.Generator:
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.default_rng(rng)
+    raise TypeError(
+        f"rng must be a numpy Generator (np.random.default_rng(seed)) or an int seed, "
+        f"got {type(rng).__name__}"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters and sampling
+# --------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class MixtureParams:
+    r"""θ = (π, μ, σ²) of a K-component Gaussian mixture in one dimension.
+
+    Parameters
+    ----------
+    weights : array_like, shape (K,)
+        Mixing proportions :math:`\pi_k \ge 0`, summing to 1 (within 1e-8).
+    means : array_like, shape (K,)
+        Component means :math:`\mu_k` (inches, for the heights).
+    variances : array_like, shape (K,)
+        Component variances :math:`\sigma_k^2 > 0`. For the lecture's shared-variance model,
+        all K entries are equal; see :meth:`shared`.
+
+    The arrays are stored as read-only float64 copies, so a ``MixtureParams`` never changes.
+    Two of them compare equal when their arrays are exactly equal.
+
+    Examples
+    --------
+    >>> theta = MixtureParams(weights=[0.23, 0.77], means=[64.9, 69.3], variances=[12.0, 12.0])
+    >>> theta.K
+    2
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    variances: np.ndarray
+
+    def __post_init__(self) -> None:
+        arrays = {}
+        for name in ("weights", "means", "variances"):
+            value = getattr(self, name)
+            if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+                raise ValueError(f"{name} must be a 1-D array of length K, got the scalar {value}")
+            array = _as_float_vector(value, name, allow_empty=True).copy()
+            array.setflags(write=False)
+            arrays[name] = array
+        K = arrays["weights"].size
+        if K < 1:
+            raise ValueError("weights must have at least one entry (K >= 1 components)")
+        for name in ("means", "variances"):
+            if arrays[name].size != K:
+                raise ValueError(
+                    f"{name} must have one entry per component: weights has K = {K} entries, "
+                    f"{name} has {arrays[name].size}"
+                )
+        if np.any(arrays["weights"] < 0):
+            raise ValueError(f"weights must be non-negative, got {arrays['weights']}")
+        total = float(arrays["weights"].sum())
+        if abs(total - 1.0) > _WEIGHT_SUM_ATOL:
+            raise ValueError(f"weights must sum to 1, got sum {total!r}")
+        if np.any(arrays["variances"] < MIN_VARIANCE):
+            raise ValueError(
+                f"variances must be positive (at least {MIN_VARIANCE:.3g}), "
+                f"got {arrays['variances']}"
+            )
+        for name, array in arrays.items():
+            object.__setattr__(self, name, array)
+
+    @property
+    def K(self) -> int:
+        """The number of components."""
+        return int(self.weights.size)
+
+    @property
+    def stds(self) -> np.ndarray:
+        """Component standard deviations :math:`\\sigma_k`."""
+        return np.sqrt(self.variances)
+
+    @classmethod
+    def shared(cls, weights, means, variance: float) -> MixtureParams:
+        """The lecture's model: one variance σ² shared by all components."""
+        means = _as_float_vector(means, "means")
+        if not np.isscalar(variance) and np.ndim(variance) != 0:
+            raise ValueError(f"variance must be a single number, got shape {np.shape(variance)}")
+        return cls(weights, means, np.full(means.size, float(variance)))
+
+    @property
+    def is_shared(self) -> bool:
+        """True when all components have the same variance."""
+        return bool(np.all(self.variances == self.variances[0]))
+
+    def sorted(self) -> MixtureParams:
+        """The same mixture with components in increasing order of their means.
+
+        EM's labels are arbitrary (label switching); sorting makes fits comparable.
+        """
+        order = np.argsort(self.means, kind="stable")
+        return MixtureParams(self.weights[order], self.means[order], self.variances[order])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MixtureParams):
+            return NotImplemented
+        return all(np.array_equal(getattr(self, f), getattr(other, f))
+                   for f in ("weights", "means", "variances"))
+
+    __hash__ = None  # arrays are not hashable
+
+    def __repr__(self) -> str:
+        def fmt(a):
+            return "[" + ", ".join(f"{v:.6g}" for v in a) + "]"
+        return (f"MixtureParams(weights={fmt(self.weights)}, means={fmt(self.means)}, "
+                f"variances={fmt(self.variances)})")
+
+
+def sample_mixture(params: MixtureParams, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    r"""Draw n points from the mixture: :math:`z_i \sim \pi`, then :math:`x_i \sim \mathcal N(\mu_{z_i}, \sigma^2_{z_i})`.
+
+    Parameters
+    ----------
+    params : MixtureParams
+    n : int
+        Number of points, ``n >= 0``.
+    rng : numpy.random.Generator or int
+        The random source (``np.random.default_rng(SEED)``); an int is used as a seed.
+
+    Returns
+    -------
+    x : ndarray, shape (n,)
+        The observations.
+    z : ndarray of int, shape (n,)
+        The latent labels, in ``0 .. K-1``.
+    """
+    params = _check_params(params)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"n must be an int, got {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    rng = _check_rng(rng)
+    z = rng.choice(params.K, size=int(n), p=params.weights)
+    x = rng.normal(params.means[z], params.stds[z])
+    return x, z
+
+
+# --------------------------------------------------------------------------------------------
+# The computations of slides 10-12, on (K, n) arrays
+# --------------------------------------------------------------------------------------------
+
+def _log_joint(x: np.ndarray, params: MixtureParams) -> np.ndarray:
+    r"""The (K, n) table :math:`\log \pi_k + \log \mathcal N(x_i \mid \mu_k, \sigma_k^2)`.
+
+    Written in place on one (K, n) buffer: a subtraction, a square, a scale and a shift.
+    """
+    w, mu, var = params.weights, params.means, params.variances
+    # a weight of 0 gives log 0 = -inf, and a distance beyond ~1e154 overflows to a log
+    # density of -inf: both are right, and callers check that some component is finite
+    with np.errstate(divide="ignore", over="ignore"):
+        constant = np.log(w) - 0.5 * (_LOG_2PI + np.log(var))  # (K,)
+        table = np.subtract(x[np.newaxis, :], mu[:, np.newaxis])  # x_i - mu_k
+        np.square(table, out=table)
+        table *= (-0.5 / var)[:, np.newaxis]
+        table += constant[:, np.newaxis]
+    return table
+
+
+def _e_step(x: np.ndarray, params: MixtureParams) -> tuple[np.ndarray, float]:
+    r"""Responsibilities as (K, n) and the total log-likelihood, for :func:`run_em`.
+
+    The same E step as :func:`e_step`, fused so that each exponential is computed once and
+    serves both the responsibilities and :math:`\log p(x_i \mid θ)`:
+
+    .. math::
+
+        m_i = \max_k \ell_{ik}, \quad
+        e_{ik} = \exp(\ell_{ik} - m_i), \quad
+        r_{ik} = \frac{e_{ik}}{\sum_j e_{ij}}, \quad
+        \log p(x_i \mid θ) = m_i + \log \sum_j e_{ij},
+
+    where :math:`\ell_{ik} = \log \pi_k + \log \mathcal N(x_i \mid \mu_k, \sigma_k^2)`.
+    This is the log-sum-exp trick written out (the shift :math:`m_i` keeps every
+    :math:`e_{ik} \le 1` and the largest equal to 1, so nothing overflows or underflows to
+    0/0). It is used instead of ``scipy.special.logsumexp`` inside the EM loop only for
+    speed: scipy 1.15's array-API ``logsumexp`` spends most of its time in a boolean-mask
+    assignment and is about 60x slower than one ``np.exp`` on a (2, 10^6) array, and it
+    would not give us the exponentials back. ``tests/test_mixture.py`` checks this function
+    against :func:`e_step` and :func:`log_likelihood`, which use ``logsumexp``.
+    """
+    table = _log_joint(x, params)                    # l_ik, (K, n)
+    shift = table.max(axis=0)                        # m_i
+    with np.errstate(invalid="ignore"):              # m_i = -inf is reported just below
+        table -= shift
+        joint = np.exp(table, out=table)             # p(x_i, z_i = k | θ) · e^{-m_i}
+        evidence = joint.sum(axis=0)                 # p(x_i | θ) · e^{-m_i}
+        resp = np.divide(joint, evidence, out=joint) # Bayes' rule: r_ik
+        log_px = shift.sum() + np.log(evidence).sum()  # sum_i log p(x_i | θ)
+    if not np.isfinite(log_px):
+        _raise_zero_probability(x, shift)
+    return resp, float(log_px)
+
+
+def _raise_zero_probability(x: np.ndarray, log_px: np.ndarray) -> None:
+    i = int(np.flatnonzero(~np.isfinite(log_px))[0])
+    raise ValueError(
+        f"x[{i}] = {float(x[i])!r} has probability 0 under params (every component's density "
+        "underflows there), so its responsibilities are undefined; check the units of x "
+        "and of params"
+    )
+
+
+def _m_step(x: np.ndarray, resp_kn: np.ndarray, shared_variance: bool,
+            variance_floor: float) -> MixtureParams:
+    """The M step on (K, n) responsibilities (see :func:`m_step`)."""
+    n = x.size
+    N = resp_kn.sum(axis=1)  # N_k = sum_i r_ik, the expected count of component k
+    if np.any(N <= 0):
+        k = int(np.flatnonzero(N <= 0)[0])
+        raise ValueError(
+            f"component {k} has collapsed: it is responsible for no data point (N_k = 0), so "
+            "its mean and variance are undefined; start EM from another init or use fewer "
+            "components"
+        )
+    weights = N / n                                   # pi_k = N_k / n
+    means = (resp_kn @ x) / N                         # mu_k = sum_i r_ik x_i / N_k
+    sq = np.subtract(x[np.newaxis, :], means[:, np.newaxis])
+    np.square(sq, out=sq)
+    sq *= resp_kn
+    scatter = sq.sum(axis=1)                          # sum_i r_ik (x_i - mu_k)^2
+    if shared_variance:
+        variances = np.full(means.size, scatter.sum() / n)  # sigma^2 = sum_k sum_i ... / n
+    else:
+        variances = scatter / N                       # sigma_k^2 = sum_i r_ik (...)^2 / N_k
+    if np.any(variances < variance_floor):
+        variances = np.maximum(variances, variance_floor)
+    if not np.all(variances >= MIN_VARIANCE):  # also catches NaN
+        k = int(np.flatnonzero(~(variances >= MIN_VARIANCE))[0])
+        raise ValueError(
+            f"component {k} has collapsed onto a single point: its variance is "
+            f"{float(variances[k])!r}, so the likelihood is unbounded. Use the variance floor "
+            "(variance_floor=None for the default) or a shared variance"
+        )
+    weights = weights / weights.sum()  # exact normalisation against rounding
+    return MixtureParams(weights, means, variances)
+
+
+def _resolve_floor(x: np.ndarray, variance_floor: float | None) -> float:
+    if variance_floor is None:
+        with np.errstate(over="ignore"):
+            floor = DEFAULT_RELATIVE_VARIANCE_FLOOR * float(np.var(x))
+        if not np.isfinite(floor):
+            raise ValueError("x is too spread out: its variance overflows float64")
+        return floor
+    if isinstance(variance_floor, bool) or not isinstance(variance_floor, (int, float, np.number)):
+        raise TypeError(f"variance_floor must be a number or None, got {type(variance_floor).__name__}")
+    if not np.isfinite(variance_floor) or variance_floor < 0:
+        raise ValueError(f"variance_floor must be a finite number >= 0, got {variance_floor}")
+    return float(variance_floor)
+
+
+def e_step(x, params: MixtureParams) -> np.ndarray:
+    r"""E step of slide 12: the responsibilities :math:`q(z_i = k) = p(z_i = k \mid x_i, θ)`.
+
+    .. math::
+
+        r_{ik} = \frac{\pi_k\, \mathcal N(x_i \mid \mu_k, \sigma_k^2)}
+                      {\sum_j \pi_j\, \mathcal N(x_i \mid \mu_j, \sigma_j^2)}
+
+    computed in log space (``scipy.special.logsumexp``), so points far in the tails do not
+    underflow to 0/0.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Data (finite, 1-D, non-empty).
+    params : MixtureParams
+
+    Returns
+    -------
+    ndarray, shape (n, K)
+        Row i is the posterior over the component of point i; rows sum to 1.
+    """
+    x = _check_data(x)
+    params = _check_params(params)
+    log_joint = _log_joint(x, params)                 # log p(x_i, z_i = k | θ), (K, n)
+    log_px = logsumexp(log_joint, axis=0)             # log p(x_i | θ), (n,)
+    if not np.all(np.isfinite(log_px)):
+        _raise_zero_probability(x, log_px)
+    return np.exp(log_joint - log_px).T               # p(z_i = k | x_i, θ), (n, K)
+
+
+def posterior_from_params(x, params: MixtureParams) -> np.ndarray:
+    r"""z from θ (the warm-up of slide 10): :math:`p(z_i = k \mid x_i, θ)`, shape (n, K).
+
+    With θ known, the labels are independent given the data and each posterior is Bayes'
+    rule for one point. It is exactly the E step; this name reads better in slide 10.
+    """
+    return e_step(x, params)
+
+
+def m_step(x, resp, shared_variance: bool = True,
+           variance_floor: float | None = None) -> MixtureParams:
+    r"""M step of slide 12: :math:`θ = \arg\max_θ E_{z \sim q}[\log p(x, z \mid θ)]`.
+
+    With :math:`N_k = \sum_i r_{ik}`,
+
+    .. math::
+
+        \pi_k = \frac{N_k}{n}, \qquad
+        \mu_k = \frac{1}{N_k} \sum_i r_{ik} x_i, \qquad
+        \sigma^2 = \frac{1}{n} \sum_k \sum_i r_{ik} (x_i - \mu_k)^2
+        \quad\text{or}\quad
+        \sigma_k^2 = \frac{1}{N_k} \sum_i r_{ik} (x_i - \mu_k)^2 .
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+    resp : array_like, shape (n, K)
+        Responsibilities: non-negative, rows summing to 1 (e.g. from :func:`e_step`, or one-hot
+        labels, which makes this the MLE from labels).
+    shared_variance : bool, default True
+        One σ² for all components (the lecture's model), else one per component.
+    variance_floor : float or None, default None
+        The guard against collapse. A per-component variance can shrink onto a single data
+        point (or a heap of identical, rounded values) and the likelihood then grows without
+        bound. Variances below the floor are raised to it (this is still the maximizer of the
+        M-step objective under the constraint, so EM's log-likelihood still never decreases).
+        ``None`` uses ``DEFAULT_RELATIVE_VARIANCE_FLOOR * var(x)``; ``0`` disables the guard,
+        and a variance that reaches 0 (below ``MIN_VARIANCE``) then raises ``ValueError``.
+
+    Returns
+    -------
+    MixtureParams
+
+    Raises
+    ------
+    ValueError
+        If a component gets no responsibility at all (``N_k = 0``) or collapses to zero
+        variance with the guard disabled.
+    """
+    x = _check_data(x)
+    resp = _check_resp(resp, x.size)
+    floor = _resolve_floor(x, variance_floor)
+    return _m_step(x, resp.T, bool(shared_variance), floor)
+
+
+def mle_from_labels(x, z, K: int | None = None, shared_variance: bool = True,
+                    variance_floor: float | None = 0.0) -> MixtureParams:
+    r"""θ from z (the warm-up of slide 10): the maximum-likelihood θ when the labels are known.
+
+    .. math::
+
+        \hat\pi_k = \frac{n_k}{n}, \qquad
+        \hat\mu_k = \frac{1}{n_k} \sum_{i: z_i = k} x_i, \qquad
+        \hat\sigma^2 = \frac{1}{n} \sum_i (x_i - \hat\mu_{z_i})^2 .
+
+    This is the M step with one-hot responsibilities ``r_ik = [z_i = k]``.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+    z : array_like of int, shape (n,)
+        Labels in ``0 .. K-1``.
+    K : int, optional
+        Number of components; default ``max(z) + 1``. Every component needs at least one point.
+    shared_variance : bool, default True
+    variance_floor : float or None, default 0
+        As in :func:`m_step`; no guard by default (a class with one distinct value is an error).
+    """
+    x = _check_data(x)
+    if isinstance(z, (str, bytes)):
+        raise TypeError("z must be a 1-D array of integer labels, got a string")
+    z = np.asarray(z)
+    if z.dtype.kind == "f" and np.all(np.isfinite(z)) and np.all(z == np.round(z)):
+        z = z.astype(np.int64)
+    if z.dtype.kind not in "iub":
+        raise TypeError(f"z must hold integer labels 0..K-1, got dtype {z.dtype}")
+    if z.shape != x.shape:
+        raise ValueError(f"z must have the same shape as x, {x.shape}; got {z.shape}")
+    z = z.astype(np.int64)
+    if K is None:
+        K = int(z.max()) + 1
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)):
+        raise TypeError(f"K must be an int, got {type(K).__name__}")
+    if K < 1:
+        raise ValueError(f"K must be >= 1, got {K}")
+    if z.min() < 0 or z.max() >= K:
+        raise ValueError(f"z must hold labels in 0..{K - 1}, found {z.min()}..{z.max()}")
+    counts = np.bincount(z, minlength=K)
+    if np.any(counts == 0):
+        raise ValueError(f"z has no point with label {int(np.flatnonzero(counts == 0)[0])}")
+    one_hot = np.zeros((K, x.size))
+    one_hot[z, np.arange(x.size)] = 1.0
+    return _m_step(x, one_hot, bool(shared_variance), _resolve_floor(x, variance_floor))
+
+
+def component_densities(x, params: MixtureParams) -> np.ndarray:
+    r"""The weighted component densities :math:`\pi_k \mathcal N(x_i \mid \mu_k, \sigma_k^2)`, shape (n, K).
+
+    For plots: on a grid of heights, column k is component k's curve drawn over a density
+    histogram, and the row sums are the mixture density :math:`p(x \mid θ)`.
+    """
+    x = _check_data(x)
+    params = _check_params(params)
+    return np.exp(_log_joint(x, params)).T
+
+
+def log_likelihood(x, params: MixtureParams) -> float:
+    r"""Total log-likelihood :math:`\log p(x \mid θ) = \sum_i \log \sum_k \pi_k \mathcal N(x_i \mid \mu_k, \sigma_k^2)`.
+
+    The factorized computation: n sums of K terms, instead of one sum of :math:`K^n` terms
+    (compare :func:`brute_force_log_likelihood`).
+    """
+    x = _check_data(x)
+    params = _check_params(params)
+    return float(logsumexp(_log_joint(x, params), axis=0).sum())
+
+
+def lower_bound(x, params: MixtureParams, resp) -> float:
+    r"""The EM lower bound :math:`\mathcal L(q, θ) = E_q[\log p(x, z \mid θ)] + H(q)`, total.
+
+    .. math::
+
+        \mathcal L(q, θ) = \sum_i \sum_k q_{ik} \bigl(\log \pi_k + \log \mathcal N(x_i \mid
+        \mu_k, \sigma_k^2)\bigr) - \sum_i \sum_k q_{ik} \log q_{ik}
+        \;\le\; \log p(x \mid θ),
+
+    with equality exactly when :math:`q = p(z \mid x, θ)` (Jensen's inequality). Entries with
+    :math:`q_{ik} = 0` contribute nothing (:math:`0 \log 0 = 0`, via ``scipy.special.entr``).
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+    params : MixtureParams
+    resp : array_like, shape (n, K)
+        Any distribution q over the labels, one row per point (rows sum to 1).
+    """
+    x = _check_data(x)
+    params = _check_params(params)
+    q = _check_resp(resp, x.size)
+    if q.shape[1] != params.K:
+        raise ValueError(f"resp must have K = {params.K} columns to match params, got {q.shape[1]}")
+    log_joint = _log_joint(x, params).T  # (n, K)
+    # 0 * log p = 0 even where log p = -inf (a component of weight 0)
+    expected = np.multiply(q, log_joint, out=np.zeros_like(q), where=q > 0).sum()
+    entropy = entr(q).sum()
+    return float(expected + entropy)
+
+
+def brute_force_log_likelihood(x, params: MixtureParams, max_terms: int = 2**24) -> float:
+    r"""log p(x | θ) the slow way of slide 9: the sum over all :math:`K^n` label vectors.
+
+    .. math::
+
+        \log p(x \mid θ) = \log \sum_{z \in \{1..K\}^n} \prod_i \pi_{z_i}
+        \mathcal N(x_i \mid \mu_{z_i}, \sigma^2_{z_i})
+
+    Each term is built from ``scipy.stats.norm.logpdf`` (independently of the rest of this
+    module) and the terms are combined with ``logsumexp``, in chunks of label vectors so the
+    memory stays small. It equals :func:`log_likelihood` and is only usable for tiny n:
+    n = 20 with K = 2 is already a million terms, n = 100 would be 10^30.
+
+    Raises
+    ------
+    ValueError
+        If ``K**n > max_terms``.
+    """
+    x = _check_data(x)
+    params = _check_params(params)
+    n, K = x.size, params.K
+    if isinstance(max_terms, bool) or not isinstance(max_terms, (int, np.integer)):
+        raise TypeError(f"max_terms must be an int, got {type(max_terms).__name__}")
+    n_terms = K ** n
+    if n_terms > max_terms:
+        raise ValueError(
+            f"x has n = {n} points, so the brute-force sum has K^n = {K}^{n} = {n_terms:.3g} "
+            f"terms, more than max_terms = {max_terms}; use log_likelihood (the factorized sum)"
+        )
+    with np.errstate(divide="ignore"):
+        # per point i and label k: log pi_k + log N(x_i | mu_k, sigma_k^2), shape (n, K)
+        log_terms = np.log(params.weights)[np.newaxis, :] + norm.logpdf(
+            x[:, np.newaxis], loc=params.means, scale=params.stds)
+    powers = K ** np.arange(n, dtype=np.int64)  # z_i = (index // K^i) % K
+    rows = np.arange(n)
+    total = -np.inf
+    chunk = max(1, 2**16)
+    for start in range(0, n_terms, chunk):
+        index = np.arange(start, min(start + chunk, n_terms), dtype=np.int64)
+        z = (index[:, np.newaxis] // powers) % K             # (m, n): one label vector per row
+        log_p_xz = log_terms[rows, z].sum(axis=1)           # log p(x, z | θ) for each z
+        total = np.logaddexp(total, logsumexp(log_p_xz))
+    return float(total)
+
+
+# --------------------------------------------------------------------------------------------
+# The EM algorithm (slide 12) and its trace
+# --------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class EMTrace:
+    r"""Everything :func:`run_em` did, for plots and explorers.
+
+    Attributes
+    ----------
+    params : list of MixtureParams
+        ``params[0]`` is the initial value, ``params[t]`` the value after t iterations
+        (one iteration = an E step on ``params[t-1]`` then an M step).
+    log_likelihoods : ndarray
+        Total :math:`\log p(x \mid θ)` at each entry of ``params`` (same length).
+    converged : bool
+        True if the last iteration changed the log-likelihood by less than ``tol``.
+    n_iter : int
+        Iterations run, ``len(params) - 1``.
+    x : ndarray
+        The data EM ran on (a reference, not a copy).
+    shared_variance : bool
+    resp : list of ndarray or None
+        With ``run_em(..., store_responsibilities=True)``: ``resp[t] = e_step(x, params[t])``,
+        shape (n, K), for every entry of ``params``. Otherwise None; use
+        :meth:`responsibilities`, which recomputes one in a single E step.
+
+    The half-steps of slide 12, for an explorer that steps through them:
+
+    - after the E step of iteration t+1: θ = ``params[t]``, q = ``responsibilities(t)``, and
+      the bound touches the log-likelihood: ``L = log_likelihoods[t]``;
+    - after the M step of iteration t+1: θ = ``params[t+1]``, q still ``responsibilities(t)``,
+      ``L = lower_bound(x, params[t+1], responsibilities(t)) <= log_likelihoods[t+1]``
+      (see :meth:`bound_after_m_step`).
+    """
+
+    params: list
+    log_likelihoods: np.ndarray
+    converged: bool
+    n_iter: int
+    x: np.ndarray = dataclasses.field(repr=False)
+    shared_variance: bool = True
+    resp: list | None = dataclasses.field(default=None, repr=False)
+
+    def responsibilities(self, t: int) -> np.ndarray:
+        """``q^(t) = e_step(x, params[t])``, shape (n, K) (stored, or computed in one E step)."""
+        t = self._check_t(t, len(self.params))
+        if self.resp is not None:
+            return self.resp[t]
+        return _e_step(self.x, self.params[t])[0].T
+
+    def bound_after_m_step(self, t: int) -> float:
+        r""":math:`\mathcal L(q^{(t)}, θ^{(t+1)})`: the bound after iteration t+1's M step.
+
+        It lies between ``log_likelihoods[t]`` and ``log_likelihoods[t+1]``.
+        """
+        t = self._check_t(t, len(self.params) - 1)
+        return lower_bound(self.x, self.params[t + 1], self.responsibilities(t))
+
+    @staticmethod
+    def _check_t(t, length: int) -> int:
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
+            raise TypeError(f"t must be an int, got {type(t).__name__}")
+        if not -length <= t < length:
+            raise ValueError(f"t must be in 0..{length - 1}, got {t}")
+        return int(t) % length
+
+    @property
+    def final(self) -> MixtureParams:
+        """The last parameters, ``params[-1]``."""
+        return self.params[-1]
+
+
+def run_em(x, init: MixtureParams, max_iter: int = 100, tol: float = 1e-6,
+           shared_variance: bool = True, variance_floor: float | None = None,
+           store_responsibilities: bool = False) -> EMTrace:
+    r"""Run EM (slide 12) from ``init`` and return the whole trace.
+
+    Each iteration is an E step :math:`q^{(t)} = p(z \mid x, θ^{(t)})` followed by an M step
+    :math:`θ^{(t+1)} = \arg\max_θ E_{q^{(t)}}[\log p(x, z \mid θ)]`. The log-likelihood never
+    decreases. The E step that starts the next iteration also yields the log-likelihood of the
+    new parameters, so it is computed at no extra cost.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+    init : MixtureParams
+        θ^(0). With ``shared_variance=True`` its variances must all be equal (it must be a
+        point of the shared-variance model, or EM's guarantee that the log-likelihood never
+        decreases would not hold for the first step).
+    max_iter : int, default 100
+        Maximum number of iterations (``>= 0``).
+    tol : float, default 1e-6
+        Stop when the total log-likelihood changes by less than ``tol`` in one iteration.
+        ``tol=0`` runs exactly ``max_iter`` iterations.
+    shared_variance : bool, default True
+        The lecture's model (one σ²) or one variance per component.
+    variance_floor : float or None
+        The guard against collapse, see :func:`m_step`.
+    store_responsibilities : bool, default False
+        Keep every ``e_step(x, params[t])`` in ``trace.resp`` (n·K floats per iteration).
+
+    Returns
+    -------
+    EMTrace
+    """
+    x = _check_data(x)
+    init = _check_params(init)
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)):
+        raise TypeError(f"max_iter must be an int, got {type(max_iter).__name__}")
+    if max_iter < 0:
+        raise ValueError(f"max_iter must be >= 0, got {max_iter}")
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.number)):
+        raise TypeError(f"tol must be a number, got {type(tol).__name__}")
+    if not np.isfinite(tol) or tol < 0:
+        raise ValueError(f"tol must be a finite number >= 0, got {tol}")
+    shared_variance = bool(shared_variance)
+    if shared_variance and not init.is_shared:
+        raise ValueError(
+            f"init has different variances {init.variances} but shared_variance=True; start "
+            "from one shared variance (MixtureParams.shared) or pass shared_variance=False"
+        )
+    resp, ll = _e_step(x, init)                            # E step on θ^(0)
+    floor = _resolve_floor(x, variance_floor)
+    params: list[MixtureParams] = [init]
+    log_likelihoods = [ll]
+    stored = [resp.T] if store_responsibilities else None
+    converged = False
+    for _ in range(int(max_iter)):
+        theta = _m_step(x, resp, shared_variance, floor)   # M step: θ^(t+1)
+        resp, ll_new = _e_step(x, theta)                   # E step: q^(t+1), log p(x | θ^(t+1))
+        params.append(theta)
+        log_likelihoods.append(ll_new)
+        if stored is not None:
+            stored.append(resp.T)
+        if abs(ll_new - ll) < tol:
+            converged = True
+            break
+        ll = ll_new
+    return EMTrace(params=params, log_likelihoods=np.array(log_likelihoods), converged=converged,
+                   n_iter=len(params) - 1, x=x, shared_variance=shared_variance, resp=stored)

@@ -1,0 +1,260 @@
+"""The EM pictures (lecture_utils.em_plots) and the interactive EM explorer (widgets.em_explorer).
+
+The slices drawn in the Bishop Fig. 9.14 panel are checked against lecture_utils.mixture's own
+log_likelihood and lower_bound; the explorer is driven without a browser: its slider, half-step
+toggle and start controls are set from Python, as the widget front end would set them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import ipywidgets
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.figure import Figure
+
+from lecture_utils import em_plots, mixture, widgets
+from lecture_utils.data import load_heights
+from lecture_utils.plotting import use_style
+
+use_style()
+
+
+@pytest.fixture(scope="module")
+def heights() -> np.ndarray:
+    return load_heights()["height"].to_numpy()
+
+
+def start(mu0=60.0, mu1=75.0, sigma=4.0, pi=0.5) -> mixture.MixtureParams:
+    return mixture.MixtureParams(
+        weights=np.array([1 - pi, pi]),
+        means=np.array([mu0, mu1]),
+        variances=np.array([sigma**2, sigma**2]),
+    )
+
+
+@pytest.fixture(scope="module")
+def trace(heights):
+    return mixture.run_em(heights, start(), max_iter=40, tol=0)
+
+
+@pytest.fixture(scope="module")
+def frames(heights, trace):
+    return em_plots.em_frames(heights, trace)
+
+
+# --- the slices against lecture_utils.mixture ------------------------------------------------
+
+
+def with_mean(params, k, value):
+    means = np.array(params.means, dtype=float)
+    means[k] = value
+    return dataclasses.replace(params, means=means)
+
+
+@pytest.mark.parametrize("k", [0, 1])
+def test_slices_equal_mixture_log_likelihood_and_lower_bound(heights, trace, k):
+    params = trace.params[3]
+    resp = mixture.e_step(heights, params)
+    values = np.array([55.0, 63.2, 68.0, 71.5, 80.0])
+    ll = em_plots.log_likelihood_slice(heights, params, k, values)
+    bound = em_plots.lower_bound_slice(heights, params, resp, k, values)
+    for v, a, b in zip(values, ll, bound):
+        moved = with_mean(params, k, v)
+        assert a == pytest.approx(mixture.log_likelihood(heights, moved), rel=1e-10)
+        assert b == pytest.approx(mixture.lower_bound(heights, moved, resp), rel=1e-10)
+
+
+def test_bound_touches_at_theta_t_and_its_top_is_the_next_iterate(heights, trace):
+    for t in (0, 1, 5, 20):
+        p, nxt = trace.params[t], trace.params[t + 1]
+        q = mixture.e_step(heights, p)
+        at = np.array([p.means[1]])
+        assert em_plots.lower_bound_slice(heights, p, q, 1, at)[0] == pytest.approx(
+            em_plots.log_likelihood_slice(heights, p, 1, at)[0], abs=1e-7
+        )
+        around = nxt.means[1] + np.array([-1e-3, 0.0, 1e-3])
+        b = em_plots.lower_bound_slice(heights, p, q, 1, around)
+        assert b[1] > b[0] and b[1] > b[2], f"iteration {t}: the bound's top is not at mu_1^(t+1)"
+
+
+@settings(max_examples=30)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    mu=st.tuples(st.floats(-5, 5), st.floats(-5, 5)),
+    sigma=st.floats(0.3, 3.0),
+    pi=st.floats(0.05, 0.95),
+    shift=st.floats(-3, 3),
+)
+def test_bound_slice_is_below_the_log_likelihood_slice(seed, mu, sigma, pi, shift):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0.0, 2.0, size=40)
+    p = mixture.MixtureParams(np.array([1 - pi, pi]), np.array(mu), np.array([sigma**2] * 2))
+    q = mixture.e_step(x, with_mean(p, 1, p.means[1] + shift))  # any q, not only the posterior
+    grid = np.linspace(-8, 8, 33)
+    assert np.all(
+        em_plots.lower_bound_slice(x, p, q, 1, grid)
+        <= em_plots.log_likelihood_slice(x, p, 1, grid) + 1e-9
+    )
+
+
+# --- precomputed frames ------------------------------------------------------------------------
+
+
+def test_frames_hold_every_iteration_and_one_extra_m_step(heights, trace, frames):
+    T = trace.n_iter
+    assert frames.n_iter == T == 40
+    assert len(frames.params) == T + 2
+    assert frames.resp.shape == (T + 1, heights.size)
+    np.testing.assert_allclose(frames.log_likelihoods[: T + 1], trace.log_likelihoods)
+    assert np.all(frames.bound_after_m <= frames.log_likelihoods[1:] + 1e-8)
+    np.testing.assert_allclose(frames.resp[7], mixture.e_step(heights, trace.params[7])[:, 1])
+    # the densities integrate to the weights
+    dx = frames.x_grid[1] - frames.x_grid[0]
+    np.testing.assert_allclose(
+        frames.densities[4].sum(axis=1) * dx, trace.params[4].weights, atol=1e-3
+    )
+    assert frames.state(3, "E") == (3, 3) and frames.state(3, "M") == (4, 3)
+
+
+def test_bad_input_is_named(heights, trace, frames):
+    with pytest.raises(ValueError, match="t must be"):
+        frames.state(frames.n_iter + 1, "E")
+    with pytest.raises(ValueError, match="half"):
+        frames.state(0, "X")
+    with pytest.raises(ValueError, match="x must be"):
+        em_plots.em_frames(heights[:, None], trace)
+    with pytest.raises(TypeError, match="trace"):
+        em_plots.em_frames(heights, "not a trace")
+    three = mixture.MixtureParams(np.full(3, 1 / 3), np.array([60.0, 66.0, 72.0]), np.full(3, 9.0))
+    with pytest.raises(ValueError, match="K = 2"):
+        em_plots.em_frames(heights, mixture.run_em(heights, three, max_iter=2, tol=0))
+
+
+# --- static figures -------------------------------------------------------------------------------
+
+
+def test_small_multiples_show_the_requested_iterations(frames):
+    fig = em_plots.plot_em_small_multiples(frames)
+    assert isinstance(fig, Figure)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    titles = [ax.get_title().split(" ·")[0] for ax in panels]
+    assert titles == ["t = 0", "t = 1", "t = 2", "t = 5", "t = 10", f"t = {frames.n_iter} (final)"]
+    assert all(ax.get_xlabel() or ax.get_ylabel() or True for ax in panels)
+    assert any("q(male)" in ax.get_ylabel() for ax in fig.axes)  # the colour bar
+
+
+def test_lower_bound_picture_marks_both_iterates(frames):
+    fig = Figure()
+    ax = fig.add_subplot()
+    em_plots.plot_lower_bound(ax, frames, 2)
+    assert "μ₁⁽²⁾" in ax.get_title() and "μ₁⁽³⁾" in ax.get_title()
+    assert len(ax.get_lines()) == 5
+
+
+def test_every_frame_draws(frames):
+    figure = em_plots.EMFigure(frames)
+    sizes = set()
+    for t in (0, 1, frames.n_iter):
+        for half in em_plots.HALF_STEPS:
+            figure.show(t, half)
+            png = figure.png(dpi=40)
+            assert png[:8] == b"\x89PNG\r\n\x1a\n"
+            sizes.add(len(png))
+    assert len(sizes) > 1
+
+
+# --- the explorer ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def explorer(heights, trace):
+    return widgets.em_explorer(heights, trace, max_iter=60, dpi=40)
+
+
+def test_explorer_follows_the_widget_contract(explorer, trace):
+    assert isinstance(explorer, ipywidgets.VBox)
+    assert "lecture-explorer" in explorer._dom_classes
+    assert isinstance(explorer.slider, ipywidgets.IntSlider)
+    assert "explorer-main-slider" in explorer.slider._dom_classes
+    assert isinstance(explorer.readout, ipywidgets.HTML)
+    assert "explorer-readout" in explorer.readout._dom_classes
+    assert isinstance(explorer.image, ipywidgets.Image) and explorer.image.format == "png"
+    assert "explorer-figure" in explorer.image._dom_classes
+    assert explorer.slider.max == explorer.play.max == trace.n_iter
+    link = explorer.explorer.play_link  # Play drives the slider in the browser
+    assert link.source == (explorer.play, "value") and link.target == (explorer.slider, "value")
+    assert explorer.image.value[:4] == b"\x89PNG"
+    assert "iteration 0 of 40" in explorer.readout.value
+
+
+def test_slider_and_half_step_change_readout_and_image(explorer, trace):
+    before = (explorer.readout.value, explorer.image.value)
+    explorer.slider.value = 3
+    after_slider = (explorer.readout.value, explorer.image.value)
+    assert after_slider[0] != before[0] and after_slider[1] != before[1]
+    assert "iteration 3 of 40" in after_slider[0] and "E step" in after_slider[0]
+    assert f"{trace.log_likelihoods[3]:.2f}" in after_slider[0]
+    explorer.half.value = "M"
+    after_half = (explorer.readout.value, explorer.image.value)
+    assert after_half[0] != after_slider[0] and after_half[1] != after_slider[1]
+    assert "M step" in after_half[0] and f"{trace.log_likelihoods[4]:.2f}" in after_half[0]
+
+
+def test_changing_a_start_value_runs_em_exactly_once(explorer, heights, monkeypatch):
+    calls = []
+    real = mixture.run_em
+
+    def counting(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mixture, "run_em", counting)
+    explorer.slider.value = 10
+    explorer.controls["mu1"].value = 72.0
+    assert len(calls) == 1
+    np.testing.assert_allclose(calls[0].means, [60.0, 72.0])
+    assert explorer.slider.value == 0
+    new = real(heights, start(mu1=72.0), max_iter=60, tol=1e-6)
+    assert explorer.slider.max == explorer.play.max == new.n_iter
+    assert f"{new.log_likelihoods[0]:.2f}" in explorer.readout.value
+    explorer.controls["pi"].value = 0.7
+    assert len(calls) == 2
+
+
+def test_a_redraw_computes_no_em(explorer, monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("EM computed inside a redraw")
+
+    for name in ("run_em", "e_step", "m_step", "log_likelihood", "lower_bound"):
+        monkeypatch.setattr(mixture, name, forbidden)
+    images = set()
+    for t in (1, 2, 7, 40, 0):
+        explorer.slider.value = t
+        images.add(explorer.image.value)
+    explorer.half.value = "M"
+    images.add(explorer.image.value)
+    explorer.update(5, "E")
+    assert "iteration 5 of 40" in explorer.readout.value
+    assert len(images) == 6
+
+
+def test_a_slider_step_draws_the_same_pixels_as_a_fresh_figure(explorer):
+    # The persistent figure keeps its fixed layout: savefig must not switch the rc-default
+    # constrained layout on (which would move the panels and slow every redraw).
+    explorer.update(6, "M")
+    figure = explorer.explorer.figure
+    assert figure.figure.get_layout_engine() is None
+    fresh = em_plots.EMFigure(explorer.explorer.frames)
+    fresh.show(6, "M")
+    assert fresh.png(dpi=40) == explorer.image.value
+
+
+def test_stored_responsibilities_give_the_same_frames(heights, frames):
+    stored = mixture.run_em(heights, start(), max_iter=40, tol=0, store_responsibilities=True)
+    again = em_plots.em_frames(heights, stored)
+    np.testing.assert_allclose(again.resp, frames.resp, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(again.bound_slice, frames.bound_slice, rtol=1e-12)
