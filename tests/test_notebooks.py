@@ -82,14 +82,21 @@ def test_headings_name_the_slides(notebook):
 
 
 def test_nbval_ignore_output_comes_with_a_reason(notebook):
+    # nbval only honours the marker when the comment is exactly `# NBVAL_IGNORE_OUTPUT`
+    # (a reason on the same line silently disables it), so the reason goes on the line above.
     path, nb = notebook
     for cell in code_cells(nb):
-        for line in cell.source.splitlines():
-            if "NBVAL_IGNORE_OUTPUT" in line:
-                reason = line.split("NBVAL_IGNORE_OUTPUT", 1)[1].strip(" :-—")
-                assert len(reason) >= 10, (
-                    f"{path.name}: `# NBVAL_IGNORE_OUTPUT` needs a comment saying why: {line!r}"
-                )
+        lines = cell.source.splitlines()
+        for i, line in enumerate(lines):
+            if "NBVAL_IGNORE_OUTPUT" not in line:
+                continue
+            assert line.strip() == "# NBVAL_IGNORE_OUTPUT", (
+                f"{path.name}: nbval ignores {line.strip()!r}; write the marker alone on its line"
+            )
+            above = lines[i - 1].strip() if i else ""
+            assert above.startswith("#") and len(above) >= 12, (
+                f"{path.name}: `# NBVAL_IGNORE_OUTPUT` needs a comment line above saying why"
+            )
 
 
 def test_every_notebook_of_the_map_exists():
