@@ -56,7 +56,7 @@ def row_run_em_vs_sklearn() -> Row:
         and np.allclose(ours.variances, model.covariances_.ravel()[0], rtol=1e-6, atol=0)
     )
     t_ours = best_time(lambda: run_em(x, START, max_iter=N_ITER, tol=0.0), repeat=5)
-    t_ref = best_time(lambda: _sklearn_fit(x), repeat=3)
+    t_ref = best_time(lambda: _sklearn_fit(x), repeat=2)
     return Row(
         name=f"run_em vs scikit-learn (n=10^6, K=2 tied, {N_ITER} it)",
         ours=t_ours, reference=t_ref,
