@@ -633,7 +633,7 @@ def brute_force_log_likelihood(x, params: MixtureParams, max_terms: int = 2**24)
 # The EM algorithm (slide 12) and its trace
 # --------------------------------------------------------------------------------------------
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class EMTrace:
     r"""Everything :func:`run_em` did, for plots and explorers.
 
