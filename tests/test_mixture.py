@@ -112,6 +112,28 @@ def test_run_em_equals_sklearn_tied(name, n_iter, x_heights):
                                trace.log_likelihoods[n_iter], rtol=1e-9)
 
 
+@pytest.mark.parametrize("name", ["heights-K2", "overlapping-K2", "K3"])
+@pytest.mark.parametrize("n_iter", [1, 5, 30])
+def test_per_component_variances_equal_sklearn_diag(name, n_iter, x_heights):
+    # one variance per component is covariance_type="diag" in one dimension
+    x, init = DATASETS[name]
+    x = x_heights if x is None else x
+    init = MixtureParams(init.weights, init.means, init.variances * np.linspace(0.5, 1.5, init.K))
+    trace = run_em(x, init, max_iter=n_iter, tol=0, shared_variance=False, variance_floor=0)
+    model = GaussianMixture(
+        n_components=init.K, covariance_type="diag", tol=0.0, reg_covar=0.0, max_iter=n_iter,
+        weights_init=init.weights, means_init=init.means[:, np.newaxis],
+        precisions_init=(1.0 / init.variances)[:, np.newaxis],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x[:, np.newaxis])
+    ours = trace.params[n_iter]
+    np.testing.assert_allclose(ours.weights, model.weights_, rtol=RTOL)
+    np.testing.assert_allclose(ours.means, model.means_.ravel(), rtol=RTOL)
+    np.testing.assert_allclose(ours.variances, model.covariances_.ravel(), rtol=RTOL)
+
+
 def test_e_step_and_log_likelihood_equal_sklearn(x_heights):
     theta = MixtureParams.shared([0.3, 0.7], [64.0, 70.0], 12.0)
     model = sklearn_tied(x_heights, theta, 1)
