@@ -1,0 +1,236 @@
+"""The widgets as a student meets them: JupyterLab (and Voilà) in Debian's Chromium.
+
+For every committed notebook with widget outputs, and for a small contract-following demo
+explorer written here (so the explorer checks are proven even before a lecture explorer
+exists), the test opens the notebook in a JupyterLab it started itself, waits for "| Idle",
+runs all cells (confirming that they start), waits until no cell runs, checks that no
+"Error displaying widget" or traceback shows, and moves every explorer's main slider with the
+keyboard: the readout text and the figure must change each time.
+
+The server is bound to 127.0.0.1 on a free port with a random token, serves a temporary copy
+of ``notebooks/``, has autosave turned off, and is stopped by its process id. Screenshots go to
+``tests/screenshots/`` (git-ignored). Without ``/usr/bin/chromium`` these tests skip, except
+under ``CI=true``, where they fail (``.ci/run`` installs the ``chromium`` package).
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+import browser_helpers as bh
+from conftest import IN_CI, ROOT
+
+WIDGET_NOTEBOOKS = bh.widget_notebooks()
+DEMO = "demo_explorer"
+
+
+def _chromium_or_skip() -> None:
+    if bh.CHROMIUM.exists():
+        return
+    message = (f"{bh.CHROMIUM} not found: the browser tests need Debian's chromium "
+               "(apt-get install chromium)")
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = bh.launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory) -> pathlib.Path:
+    """What the servers see: a copy of notebooks/ and the demo explorer beside it."""
+    root = tmp_path_factory.mktemp("served")
+    bh.copy_notebooks(root)
+    bh.write_demo_explorer(root / "demo" / f"{DEMO}.ipynb")
+    return root
+
+
+@pytest.fixture(scope="session")
+def lab(served, tmp_path_factory):
+    _chromium_or_skip()
+    with bh.jupyterlab(served, tmp_path_factory.mktemp("lab-home")) as server:
+        yield server
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# JupyterLab
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_widget_notebooks_are_found():
+    """The discovery really finds widget notebooks (00_start_here has one), so the
+    parametrized test below cannot pass by having nothing to run."""
+    names = [p.stem for p in WIDGET_NOTEBOOKS]
+    assert "00_start_here" in names, names
+
+
+@pytest.mark.browser
+def test_lab_session_has_autosave_off(lab):
+    settings = lab.api("GET", "lab/api/settings/@jupyterlab/docmanager-extension:plugin")
+    assert settings["settings"]["autosave"] is False, settings["raw"]
+    assert lab.base_url.startswith("http://127.0.0.1:")
+
+
+def _case_ids():
+    return [p.relative_to(bh.NOTEBOOKS).as_posix() for p in WIDGET_NOTEBOOKS] + [DEMO]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("case", _case_ids())
+def test_notebook_widgets_work_in_jupyterlab(case, lab, page, served):
+    if case == DEMO:
+        relpath = f"demo/{DEMO}.ipynb"
+        expected_explorers = 1
+    else:
+        relpath = f"notebooks/{case}"
+        expected_explorers = bh.saved_explorer_count(bh.NOTEBOOKS / case)
+    path = served / relpath
+    on_disk = path.read_bytes()
+    name = pathlib.PurePosixPath(relpath).stem
+    n_cells = bh.code_cell_count(path)
+    try:
+        bh.open_notebook(page, lab, relpath)
+        bh.run_all_cells(page)
+        final = bh.wait_until_done(page, n_cells)
+
+        assert final == [f"[{i}]:" for i in range(1, n_cells + 1)], (
+            f"{relpath}: not one clean top-to-bottom run: {final}")
+        assert bh.page_problems(page) == [], f"{relpath}: {bh.page_problems(page)}"
+        views = page.locator(f"{bh.CURRENT_PANEL} .jp-OutputArea-output .jupyter-widgets")
+        assert views.count() >= 1, f"{relpath}: no widget rendered"
+
+        explorers = page.locator(f"{bh.CURRENT_PANEL} .lecture-explorer")
+        assert explorers.count() >= expected_explorers, (
+            f"{relpath}: {explorers.count()} explorers rendered, the saved widget state "
+            f"has {expected_explorers}")
+        for i in range(explorers.count()):
+            explorer = explorers.nth(i)
+            explorer.scroll_into_view_if_needed()
+            for part in (".explorer-main-slider .noUi-handle", ".explorer-readout", bh.FIGURE):
+                assert explorer.locator(part).count() >= 1, f"{relpath} explorer {i}: no {part}"
+            states = bh.exercise_explorer(explorer)
+            bh.screenshot(explorer, f"lab_{name}_explorer{i}")
+            readouts = [s.readout for s in states]
+            assert len(set(readouts)) == len(readouts), readouts
+            assert len({s.src for s in states}) == len(states)
+            assert bh.page_problems(page) == []
+
+        if name == "00_start_here":
+            _slider_and_box_move_together(page)
+        bh.screenshot(page, f"lab_{name}")
+    except Exception:
+        bh.screenshot(page, f"FAILED_lab_{name}")
+        (bh.SCREENSHOTS / f"FAILED_lab_{name}.txt").write_text(
+            page.locator(bh.CURRENT_PANEL).first.inner_text(), encoding="utf-8")
+        raise
+    finally:
+        bh.shutdown_kernels(lab)
+    assert path.read_bytes() == on_disk, f"{relpath} was written back to disk by the session"
+
+
+def _slider_and_box_move_together(page) -> None:
+    """00_start_here's check: an IntSlider jslinked to an IntText, both rendered, in step."""
+    box = page.locator(f"{bh.CURRENT_PANEL} .widget-hbox").filter(
+        has=page.locator(".widget-slider")).filter(has=page.locator(".widget-text")).first
+    box.scroll_into_view_if_needed()
+    handle = box.locator(".widget-slider .noUi-handle")
+    number = box.locator(".widget-text input")
+    assert handle.is_visible() and number.is_visible()
+    start = int(float(handle.get_attribute("aria-valuenow")))
+    assert number.input_value() == str(start)
+    handle.focus()
+    for key, expected in (("ArrowRight", start + 1), ("End", None)):
+        handle.press(key)
+        page.wait_for_function(
+            "([h, n]) => h.getAttribute('aria-valuenow') && "
+            "String(parseInt(h.getAttribute('aria-valuenow'))) === n.value",
+            arg=[handle.element_handle(), number.element_handle()], timeout=10_000)
+        value = int(float(handle.get_attribute("aria-valuenow")))
+        if expected is not None:
+            assert value == expected
+        assert number.input_value() == str(value)
+    assert value == int(float(handle.get_attribute("aria-valuemax")))
+    bh.screenshot(box, "lab_00_start_here_slider_and_box")
+
+
+# ---------------------------------------------------------------------------------------------
+# Voilà
+# ---------------------------------------------------------------------------------------------
+
+
+def _voila_notebook(served: pathlib.Path) -> pathlib.Path:
+    """The EM explorer (06) when it is there, else the demo explorer."""
+    em = served / "notebooks" / "06_em_algorithm.ipynb"
+    if em.exists() and bh.saved_explorer_count(em) > 0:
+        return em
+    return served / "demo" / f"{DEMO}.ipynb"
+
+
+@pytest.mark.browser
+def test_explorer_works_as_a_voila_dashboard(browser, served, tmp_path_factory):
+    notebook = _voila_notebook(served)
+    with bh.voila(notebook, tmp_path_factory.mktemp("voila-home")) as server:
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        try:
+            page.goto(server.url(""), timeout=180_000)
+            explorer = page.locator(".lecture-explorer").first
+            explorer.wait_for(state="visible", timeout=180_000)
+            assert bh.page_problems(page, "body") == []
+            states = bh.exercise_explorer(explorer)
+            assert len({s.readout for s in states}) == len(states)
+            assert len({s.src for s in states}) == len(states)
+            bh.screenshot(page, f"voila_{notebook.stem}")
+        finally:
+            context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Static HTML (make html): no browser needed
+# ---------------------------------------------------------------------------------------------
+
+
+def test_build_html_renders_every_executed_notebook(tmp_path):
+    out = tmp_path / "html"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_html.py"), "--output", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    index = (out / "index.html").read_text(encoding="utf-8")
+    lecture = sorted(bh.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    assert lecture
+    for path in lecture:
+        nb = nbformat.read(path, as_version=4)
+        page = out / f"{path.stem}.html"
+        assert page.is_file(), f"{page.name} missing"
+        assert f'href="{path.stem}.html"' in index, f"index does not link {path.stem}"
+        html = page.read_text(encoding="utf-8")
+        if bh.WIDGET_STATE in nb.metadata.get("widgets", {}):
+            assert bh.WIDGET_STATE in html, f"{page.name}: widget state dropped"
+        # Links between notebooks point at the rendered pages.
+        assert not re.search(r'href="[0-9][0-9]_[a-z0-9_]+\.ipynb"', html), page.name
