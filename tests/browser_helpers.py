@@ -138,6 +138,29 @@ explorer
 '''
 
 
+BROKEN_SOURCES = [
+    # What a student sees when the browser side of ipywidgets lacks the model.
+    'from IPython.display import display\n'
+    'display({"application/vnd.jupyter.widget-view+json":\n'
+    '         {"model_id": "0" * 32, "version_major": 2, "version_minor": 0}}, raw=True)',
+    # An explorer whose figure never follows its slider.
+    DEMO_EXPLORER_SOURCE.replace("    image.value = render()\n", "")
+    .replace("update(slider.value)\n", "update(slider.value)\nimage.value = render()\n"),
+    'raise ValueError("a cell that fails")',
+]
+
+
+def write_broken_notebook(path: pathlib.Path) -> pathlib.Path:
+    """A notebook with each failure the browser checks must catch (to test the checks)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                 "name": "python3"}
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in BROKEN_SOURCES]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
 def write_demo_explorer(path: pathlib.Path) -> pathlib.Path:
     """Write an unexecuted notebook holding one contract-following explorer; return its path."""
     nb = nbformat.v4.new_notebook()
@@ -284,7 +307,9 @@ def voila(notebook: pathlib.Path, home: pathlib.Path, timeout: float = 120.0) ->
     port, token = free_port(), secrets.token_hex(24)
     cmd = [
         str(BIN / "voila"), "--no-browser", "--Voila.ip=127.0.0.1", f"--Voila.port={port}",
-        "--Voila.port_retries=0", f"--Voila.token={token}", str(notebook),
+        "--Voila.port_retries=0", f"--Voila.token={token}",
+        "--VoilaConfiguration.show_tracebacks=True",   # so a failing cell shows "Traceback"
+        str(notebook),
     ]
     log = home / "voila.log"
     home.mkdir(parents=True, exist_ok=True)
@@ -463,14 +488,15 @@ def slider_bounds(explorer) -> tuple[float, float, float]:
                  for a in ("aria-valuemin", "aria-valuenow", "aria-valuemax"))
 
 
-def exercise_explorer(explorer) -> list[ExplorerState]:
+def exercise_explorer(explorer, timeout: float = 30.0) -> list[ExplorerState]:
     """One arrow step, then a jump to the far end; each must change readout and figure."""
-    wait_for_figure(explorer)
-    low, value, high = slider_bounds(explorer)
-    states = [explorer_state(explorer)]
-    states.append(press_and_wait(explorer, "ArrowRight" if value < high else "ArrowLeft"))
+    wait_for_figure(explorer, timeout)
     _, value, high = slider_bounds(explorer)
-    states.append(press_and_wait(explorer, "End" if value < high else "Home"))
+    states = [explorer_state(explorer)]
+    states.append(press_and_wait(explorer, "ArrowRight" if value < high else "ArrowLeft",
+                                 timeout))
+    _, value, high = slider_bounds(explorer)
+    states.append(press_and_wait(explorer, "End" if value < high else "Home", timeout))
     return states
 
 

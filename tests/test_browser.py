@@ -57,6 +57,7 @@ def served(tmp_path_factory) -> pathlib.Path:
     root = tmp_path_factory.mktemp("served")
     bh.copy_notebooks(root)
     bh.write_demo_explorer(root / "demo" / f"{DEMO}.ipynb")
+    bh.write_broken_notebook(root / "demo" / "broken.ipynb")
     return root
 
 
@@ -152,6 +153,23 @@ def test_notebook_widgets_work_in_jupyterlab(case, lab, page, served):
     assert path.read_bytes() == on_disk, f"{relpath} was written back to disk by the session"
 
 
+@pytest.mark.browser
+def test_the_checks_catch_a_broken_notebook(lab, page):
+    """The same steps on a notebook that shows "model not found", has an explorer whose figure
+    never changes, and raises: every one of those must be caught."""
+    try:
+        bh.open_notebook(page, lab, "demo/broken.ipynb")
+        bh.run_all_cells(page)
+        bh.wait_until_done(page, len(bh.BROKEN_SOURCES))
+        assert bh.page_problems(page) == sorted(bh.PROBLEMS)
+        explorer = page.locator(f"{bh.CURRENT_PANEL} .lecture-explorer").first
+        with pytest.raises(AssertionError, match="figure src unchanged"):
+            bh.exercise_explorer(explorer, timeout=5)
+        bh.screenshot(page, "lab_broken_notebook_is_caught")
+    finally:
+        bh.shutdown_kernels(lab)
+
+
 def _slider_and_box_move_together(page) -> None:
     """00_start_here's check: an IntSlider jslinked to an IntText, both rendered, in step."""
     box = page.locator(f"{bh.CURRENT_PANEL} .widget-hbox").filter(
@@ -182,29 +200,36 @@ def _slider_and_box_move_together(page) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _voila_notebook(served: pathlib.Path) -> pathlib.Path:
-    """The EM explorer (06) when it is there, else the demo explorer."""
-    em = served / "notebooks" / "06_em_algorithm.ipynb"
-    if em.exists() and bh.saved_explorer_count(em) > 0:
-        return em
-    return served / "demo" / f"{DEMO}.ipynb"
+EXPLORER_NOTEBOOKS = [p for p in WIDGET_NOTEBOOKS if bh.saved_explorer_count(p) > 0]
 
 
 @pytest.mark.browser
-def test_explorer_works_as_a_voila_dashboard(browser, served, tmp_path_factory):
-    notebook = _voila_notebook(served)
+@pytest.mark.parametrize(
+    "case", [p.relative_to(bh.NOTEBOOKS).as_posix() for p in EXPLORER_NOTEBOOKS] or [DEMO])
+def test_explorers_work_as_voila_dashboards(case, browser, served, tmp_path_factory):
+    """Every notebook with an explorer (the demo explorer until one is committed) as a Voilà
+    dashboard: it renders without errors and each explorer's slider moves its figure."""
+    notebook = served / "demo" / f"{DEMO}.ipynb" if case == DEMO else served / "notebooks" / case
     with bh.voila(notebook, tmp_path_factory.mktemp("voila-home")) as server:
         context = browser.new_context(viewport={"width": 1200, "height": 900})
         page = context.new_page()
         try:
             page.goto(server.url(""), timeout=180_000)
-            explorer = page.locator(".lecture-explorer").first
-            explorer.wait_for(state="visible", timeout=180_000)
+            explorers = page.locator(".lecture-explorer")
+            explorers.first.wait_for(state="visible", timeout=180_000)
             assert bh.page_problems(page, "body") == []
-            states = bh.exercise_explorer(explorer)
-            assert len({s.readout for s in states}) == len(states)
-            assert len({s.src for s in states}) == len(states)
+            assert explorers.count() >= (1 if case == DEMO else
+                                         bh.saved_explorer_count(bh.NOTEBOOKS / case))
+            for i in range(explorers.count()):
+                explorers.nth(i).scroll_into_view_if_needed()
+                states = bh.exercise_explorer(explorers.nth(i))
+                assert len({s.readout for s in states}) == len(states)
+                assert len({s.src for s in states}) == len(states)
+            assert bh.page_problems(page, "body") == []
             bh.screenshot(page, f"voila_{notebook.stem}")
+        except Exception:
+            bh.screenshot(page, f"FAILED_voila_{notebook.stem}")
+            raise
         finally:
             context.close()
 
