@@ -99,42 +99,45 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-# Precomputed "trace": 31 frames of a density that shifts; a redraw only indexes it.
-grid = np.linspace(-4.0, 4.0, 200)
-shifts = np.linspace(-1.5, 1.5, 31)
-frames = np.exp(-0.5 * (grid[None, :] - shifts[:, None]) ** 2) / np.sqrt(2 * np.pi)
 
-fig = Figure(figsize=(4.5, 2.8), dpi=100)
-ax = fig.add_subplot()
-(line,) = ax.plot(grid, frames[0])
-ax.set(xlim=(-4, 4), ylim=(0, 0.45), xlabel="x", ylabel="density", title="demo explorer")
-fig.tight_layout()
+def demo_explorer(start: int = 0) -> widgets.VBox:
+    """A contract-following explorer over 31 precomputed frames of a shifting density."""
+    grid = np.linspace(-4.0, 4.0, 200)
+    shifts = np.linspace(-1.5, 1.5, 31)
+    frames = np.exp(-0.5 * (grid[None, :] - shifts[:, None]) ** 2) / np.sqrt(2 * np.pi)
 
+    fig = Figure(figsize=(4.5, 2.8), dpi=100)
+    ax = fig.add_subplot()
+    (line,) = ax.plot(grid, frames[start])
+    ax.set(xlim=(-4, 4), ylim=(0, 0.45), xlabel="x", ylabel="density", title="demo explorer")
+    fig.tight_layout()
 
-def render() -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()
+    slider = widgets.IntSlider(value=start, min=0, max=len(shifts) - 1, description="step")
+    slider.add_class("explorer-main-slider")
+    readout = widgets.HTML().add_class("explorer-readout")
+    # Width fixed to the PNG's pixel width: a flex VBox would otherwise stretch (and blur) it.
+    image = widgets.Image(format="png", layout=widgets.Layout(width="450px"))
+    image.add_class("explorer-figure")
 
+    def render() -> bytes:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
 
-slider = widgets.IntSlider(value=0, min=0, max=len(shifts) - 1, description="step")
-slider.add_class("explorer-main-slider")
-readout = widgets.HTML().add_class("explorer-readout")
-# Width fixed to the PNG's pixel width: a flex VBox would otherwise stretch (and blur) it.
-image = widgets.Image(format="png", layout=widgets.Layout(width="450px"))
-image.add_class("explorer-figure")
+    def update(i: int) -> None:
+        line.set_ydata(frames[i])
+        readout.value = f"step {i} · mean {shifts[i]:+.2f}"
+        image.value = render()  # FIGURE UPDATE
 
-
-def update(i: int) -> None:
-    line.set_ydata(frames[i])
-    readout.value = f"step {i} · mean {shifts[i]:+.2f}"
+    slider.observe(lambda change: update(change["new"]), names="value")
+    update(slider.value)
     image.value = render()
+    box = widgets.VBox([slider, readout, image]).add_class("lecture-explorer")
+    box.slider, box.readout, box.image, box.update = slider, readout, image, update
+    return box
 
 
-slider.observe(lambda change: update(change["new"]), names="value")
-update(slider.value)
-explorer = widgets.VBox([slider, readout, image]).add_class("lecture-explorer")
-explorer
+demo_explorer(START)
 '''
 
 
@@ -144,8 +147,7 @@ BROKEN_SOURCES = [
     'display({"application/vnd.jupyter.widget-view+json":\n'
     '         {"model_id": "0" * 32, "version_major": 2, "version_minor": 0}}, raw=True)',
     # An explorer whose figure never follows its slider.
-    DEMO_EXPLORER_SOURCE.replace("    image.value = render()\n", "")
-    .replace("update(slider.value)\n", "update(slider.value)\nimage.value = render()\n"),
+    "START = 0\n" + DEMO_EXPLORER_SOURCE.replace("image.value = render()  # FIGURE UPDATE", "pass"),
     'raise ValueError("a cell that fails")',
 ]
 
@@ -161,15 +163,24 @@ def write_broken_notebook(path: pathlib.Path) -> pathlib.Path:
     return path
 
 
+DEMO_EXPLORERS = 2
+
+
 def write_demo_explorer(path: pathlib.Path) -> pathlib.Path:
-    """Write an unexecuted notebook holding one contract-following explorer; return its path."""
+    """Write an unexecuted notebook with two contract-following explorers (the second one
+    below the fold, its slider at the maximum); return its path."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
                                  "name": "python3"}
+    filler = "\n\n".join(f"Paragraph {i}: text between the two explorers, so that the "
+                         "second one starts below the fold." for i in range(40))
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Demo explorer (written by tests/browser_helpers.py)"),
         nbformat.v4.new_code_cell("%matplotlib inline\nSEED = 0"),
-        nbformat.v4.new_code_cell(DEMO_EXPLORER_SOURCE),
+        nbformat.v4.new_code_cell("START = 0\n" + DEMO_EXPLORER_SOURCE),
+        nbformat.v4.new_markdown_cell(filler),
+        # A second explorer, off-screen at first, whose slider starts at its maximum.
+        nbformat.v4.new_code_cell("START = 30\n" + DEMO_EXPLORER_SOURCE),
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
@@ -368,7 +379,7 @@ def open_notebook(page, server: Server, relpath: str, timeout: float = 120.0) ->
 def prompts(page) -> list[str]:
     """The execution prompts of the visible notebook: "[ ]:", "[*]:", "[3]:"."""
     return [p.strip() for p in
-            page.locator(f"{CURRENT_PANEL} .jp-CodeCell .jp-InputPrompt").all_inner_texts()]
+            page.locator(f"{CURRENT_PANEL} .jp-CodeCell .jp-InputPrompt").all_text_contents()]
 
 
 # Sets window.__labRunSeen when any input prompt of the notebook shows "[*]:", however briefly
@@ -405,16 +416,30 @@ def run_all_cells(page, attempts: int = 3, started_within: float = 15.0) -> int:
 
 
 def wait_until_done(page, expected_cells: int, timeout: float = 300.0) -> list[str]:
-    """Wait until no prompt shows ``[*]`` and every non-empty code cell has a number."""
+    """Wait until no prompt shows ``[*]``, every non-empty code cell has a number, the kernel
+    is idle and every output has rendered (see :func:`wait_for_outputs`)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         now = prompts(page)
         done = [p for p in now if EXECUTED.match(p)]
         if "[*]:" not in now and len(done) >= expected_cells:
             wait_for_idle(page, timeout=max(1.0, deadline - time.monotonic()))
+            wait_for_outputs(page, timeout=max(1.0, deadline - time.monotonic()))
             return now
         time.sleep(0.5)
     raise AssertionError(f"cells still running or never run after {timeout:.0f} s: {prompts(page)}")
+
+
+def wait_for_outputs(page, scope: str = CURRENT_PANEL, timeout: float = 60.0) -> None:
+    """Wait until no output in ``scope`` is blank. A widget output is blank while ipywidgets
+    looks for its model, and "Error displaying widget: model not found" shows up seconds
+    after the cell has finished, so checking for it earlier proves nothing."""
+    page.wait_for_function(
+        """scope => {
+          const blank = Array.from(document.querySelectorAll(scope + ' .jp-OutputArea-output'))
+            .filter(e => e.children.length === 0 && e.textContent.trim() === '');
+          return blank.length === 0;
+        }""", arg=scope, timeout=timeout * 1e3, polling=200)
 
 
 PROBLEMS = ("Error displaying widget", "model not found", "Traceback (most recent call last)")
@@ -423,7 +448,9 @@ PROBLEMS = ("Error displaying widget", "model not found", "Traceback (most recen
 def page_problems(page, scope: str = CURRENT_PANEL) -> list[str]:
     """Signs of breakage a student would see in the outputs (not the markdown, which may
     quote these very messages) inside ``scope``."""
-    texts = page.locator(f"{scope} .jp-OutputArea-output").all_inner_texts()
+    # textContent, not innerText: JupyterLab's default windowing ("contentVisibility") skips
+    # rendering off-screen cells, and an error must be found wherever it is.
+    texts = page.locator(f"{scope} .jp-OutputArea-output").all_text_contents()
     return sorted({needle for text in texts for needle in PROBLEMS if needle in text})
 
 
@@ -489,21 +516,24 @@ def slider_bounds(explorer) -> tuple[float, float, float]:
 
 
 def exercise_explorer(explorer, timeout: float = 30.0) -> list[ExplorerState]:
-    """One arrow step, then a jump to the far end; each must change readout and figure."""
+    """One arrow step, then a jump to the far end away from the start (End, or Home when the
+    slider started at its maximum): each must change the readout and the figure."""
     wait_for_figure(explorer, timeout)
-    _, value, high = slider_bounds(explorer)
+    _, start, high = slider_bounds(explorer)
     states = [explorer_state(explorer)]
-    states.append(press_and_wait(explorer, "ArrowRight" if value < high else "ArrowLeft",
+    states.append(press_and_wait(explorer, "ArrowRight" if start < high else "ArrowLeft",
                                  timeout))
     _, value, high = slider_bounds(explorer)
-    states.append(press_and_wait(explorer, "End" if value < high else "Home", timeout))
+    states.append(press_and_wait(explorer, "End" if start < high and value < high else "Home",
+                                 timeout))
     return states
 
 
-def screenshot(target, name: str) -> pathlib.Path:
+def screenshot(target, name: str, full_page: bool = False) -> pathlib.Path:
+    """Save a PNG of a page or element to tests/screenshots/ (git-ignored); look at them."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    target.screenshot(path=str(path))
+    target.screenshot(path=str(path), **({"full_page": True} if full_page else {}))
     return path
 
 

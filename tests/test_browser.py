@@ -105,7 +105,7 @@ def _case_ids():
 def test_notebook_widgets_work_in_jupyterlab(case, lab, page, served):
     if case == DEMO:
         relpath = f"demo/{DEMO}.ipynb"
-        expected_explorers = 1
+        expected_explorers = bh.DEMO_EXPLORERS
     else:
         relpath = f"notebooks/{case}"
         expected_explorers = bh.saved_explorer_count(bh.NOTEBOOKS / case)
@@ -217,8 +217,9 @@ def test_explorers_work_as_voila_dashboards(case, browser, served, tmp_path_fact
             page.goto(server.url(""), timeout=180_000)
             explorers = page.locator(".lecture-explorer")
             explorers.first.wait_for(state="visible", timeout=180_000)
+            bh.wait_for_outputs(page, "body")
             assert bh.page_problems(page, "body") == []
-            assert explorers.count() >= (1 if case == DEMO else
+            assert explorers.count() >= (bh.DEMO_EXPLORERS if case == DEMO else
                                          bh.saved_explorer_count(bh.NOTEBOOKS / case))
             for i in range(explorers.count()):
                 explorers.nth(i).scroll_into_view_if_needed()
@@ -226,7 +227,7 @@ def test_explorers_work_as_voila_dashboards(case, browser, served, tmp_path_fact
                 assert len({s.readout for s in states}) == len(states)
                 assert len({s.src for s in states}) == len(states)
             assert bh.page_problems(page, "body") == []
-            bh.screenshot(page, f"voila_{notebook.stem}")
+            bh.screenshot(page, f"voila_{notebook.stem}", full_page=True)
         except Exception:
             bh.screenshot(page, f"FAILED_voila_{notebook.stem}")
             raise
