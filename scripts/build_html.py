@@ -26,13 +26,14 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 DEFAULT_OUTPUT = ROOT / "_build" / "html"
 _NOTEBOOK_LINK = re.compile(r'href="(\./)?([0-9][0-9]_[A-Za-z0-9_]+)\.ipynb(#[^"]*)?"')
+_SECTION = re.compile(r'<h2 id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
 
 
 @dataclasses.dataclass(frozen=True)
 class Page:
     source: pathlib.Path
     title: str
-    sections: tuple[str, ...]
+    sections: tuple[tuple[str, str], ...]   # (anchor id, heading as HTML) of each "## " heading
 
     @property
     def filename(self) -> str:
@@ -45,10 +46,14 @@ def is_executed(nb: nbformat.NotebookNode) -> bool:
     return bool(cells) and all(c.get("execution_count") for c in cells)
 
 
-def headings(nb: nbformat.NotebookNode, level: int) -> list[str]:
-    marker = "#" * level + " "
-    return [line[len(marker):].strip() for cell in nb.cells if cell.cell_type == "markdown"
-            for line in cell.source.splitlines() if line.startswith(marker)]
+def title_of(nb: nbformat.NotebookNode, default: str) -> str:
+    """The notebook's first ``# `` heading."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return default
 
 
 def link_rendered_pages(body: str) -> str:
@@ -58,9 +63,9 @@ def link_rendered_pages(body: str) -> str:
 
 def render(path: pathlib.Path, output: pathlib.Path, exporter: HTMLExporter) -> Page:
     nb = nbformat.read(path, as_version=4)
-    title = (headings(nb, 1) or [path.stem])[0]
+    title = title_of(nb, path.stem)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    page = Page(path, title, tuple(headings(nb, 2)))
+    page = Page(path, title, tuple(_SECTION.findall(body)))
     (output / page.filename).write_text(link_rendered_pages(body), encoding="utf-8")
     return page
 
@@ -68,7 +73,8 @@ def render(path: pathlib.Path, output: pathlib.Path, exporter: HTMLExporter) -> 
 def index_html(pages: list[Page], skipped: list[pathlib.Path]) -> str:
     items = []
     for page in pages:
-        sections = "".join(f"<li>{html.escape(s)}</li>" for s in page.sections)
+        sections = "".join(f'<li><a href="{page.filename}#{anchor}">{heading}</a></li>'
+                           for anchor, heading in page.sections)
         items.append(
             f'<li><a href="{page.filename}">{html.escape(page.source.stem)}</a> — '
             f"{html.escape(page.title)}"
@@ -89,7 +95,8 @@ def index_html(pages: list[Page], skipped: list[pathlib.Path]) -> str:
   h1 {{ font-size: 1.6rem; }}
   ol > li {{ margin-bottom: 0.8rem; }}
   a {{ font-weight: 600; }}
-  ul.sections {{ color: #555; font-size: 0.9rem; margin-top: 0.2rem; }}
+  ul.sections {{ font-size: 0.9rem; margin-top: 0.2rem; }}
+  ul.sections a {{ font-weight: normal; color: #444; }}
   .note {{ color: #a33; }}
 </style>
 </head>

@@ -260,3 +260,6 @@ def test_build_html_renders_every_executed_notebook(tmp_path):
             assert bh.WIDGET_STATE in html, f"{page.name}: widget state dropped"
         # Links between notebooks point at the rendered pages.
         assert not re.search(r'href="[0-9][0-9]_[a-z0-9_]+\.ipynb"', html), page.name
+        # Every section the index links to exists in the page.
+        for anchor in re.findall(rf'href="{path.stem}\.html#([^"]+)"', index):
+            assert f'id="{anchor}"' in html, f"{page.name} has no section #{anchor}"
