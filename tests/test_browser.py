@@ -81,7 +81,6 @@ def page(browser):
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.browser
 def test_widget_notebooks_are_found():
     """The discovery really finds widget notebooks (00_start_here has one), so the
     parametrized test below cannot pass by having nothing to run."""
