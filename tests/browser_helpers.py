@@ -149,6 +149,7 @@ BROKEN_SOURCES = [
     # An explorer whose figure never follows its slider.
     "START = 0\n" + DEMO_EXPLORER_SOURCE.replace("image.value = render()  # FIGURE UPDATE", "pass"),
     'raise ValueError("a cell that fails")',
+    'print("Run All stops before this cell")',
 ]
 
 
@@ -415,10 +416,16 @@ def run_all_cells(page, attempts: int = 3, started_within: float = 15.0) -> int:
     raise AssertionError(f"Run All Cells showed no running cell after {attempts} attempts")
 
 
-def wait_until_done(page, expected_cells: int, timeout: float = 300.0) -> list[str]:
+def wait_until_done(page, expected_cells: int, timeout: float = 300.0,
+                    stopped_for: float = 10.0) -> list[str]:
     """Wait until no prompt shows ``[*]``, every non-empty code cell has a number, the kernel
-    is idle and every output has rendered (see :func:`wait_for_outputs`)."""
+    is idle and every output has rendered (see :func:`wait_for_outputs`).
+
+    Run All stops at a cell that raises: if nothing runs for ``stopped_for`` seconds while
+    cells are still unnumbered, fail at once (with what the outputs show), not at ``timeout``.
+    """
     deadline = time.monotonic() + timeout
+    stalled_since = None
     while time.monotonic() < deadline:
         now = prompts(page)
         done = [p for p in now if EXECUTED.match(p)]
@@ -426,23 +433,40 @@ def wait_until_done(page, expected_cells: int, timeout: float = 300.0) -> list[s
             wait_for_idle(page, timeout=max(1.0, deadline - time.monotonic()))
             wait_for_outputs(page, timeout=max(1.0, deadline - time.monotonic()))
             return now
+        if "[*]:" in now:
+            stalled_since = None
+        elif stalled_since is None:
+            stalled_since = time.monotonic()
+        elif time.monotonic() - stalled_since > stopped_for:
+            raise AssertionError(f"Run All stopped after {len(done)} of {expected_cells} cells "
+                                 f"{now}; outputs show {page_problems(page)}:\n"
+                                 + first_traceback(page))
         time.sleep(0.5)
     raise AssertionError(f"cells still running or never run after {timeout:.0f} s: {prompts(page)}")
 
 
+def first_traceback(page, scope: str = CURRENT_PANEL) -> str:
+    """The text of the first error output (for failure messages), or ""."""
+    errors = page.locator(f"{scope} .jp-OutputArea-output[data-mime-type="
+                          f"'application/vnd.jupyter.stderr']").all_text_contents()
+    return next((e for e in errors if "Traceback" in e), "")[-3000:]
+
+
 def wait_for_outputs(page, scope: str = CURRENT_PANEL, timeout: float = 60.0) -> None:
-    """Wait until no output in ``scope`` is blank. A widget output is blank while ipywidgets
-    looks for its model, and "Error displaying widget: model not found" shows up seconds
-    after the cell has finished, so checking for it earlier proves nothing."""
+    """Wait until no output in ``scope`` is blank or "Loading widget...". A widget output shows
+    that while ipywidgets looks for its model, and "Error displaying widget: model not found"
+    replaces it seconds after the cell has finished: checking for it earlier proves nothing."""
     page.wait_for_function(
         """scope => {
           const blank = Array.from(document.querySelectorAll(scope + ' .jp-OutputArea-output'))
-            .filter(e => e.children.length === 0 && e.textContent.trim() === '');
+            .filter(e => (e.children.length === 0 && e.textContent.trim() === '')
+                         || e.textContent.trim() === 'Loading widget...');
           return blank.length === 0;
         }""", arg=scope, timeout=timeout * 1e3, polling=200)
 
 
 PROBLEMS = ("Error displaying widget", "model not found", "Traceback (most recent call last)")
+ERROR_VIEW = "widget error view"
 
 
 def page_problems(page, scope: str = CURRENT_PANEL) -> list[str]:
@@ -451,7 +475,11 @@ def page_problems(page, scope: str = CURRENT_PANEL) -> list[str]:
     # textContent, not innerText: JupyterLab's default windowing ("contentVisibility") skips
     # rendering off-screen cells, and an error must be found wherever it is.
     texts = page.locator(f"{scope} .jp-OutputArea-output").all_text_contents()
-    return sorted({needle for text in texts for needle in PROBLEMS if needle in text})
+    found = {needle for text in texts for needle in PROBLEMS if needle in text}
+    # ipywidgets' ErrorWidgetView: a widget whose JavaScript failed to load or render.
+    if page.locator(f"{scope} .jupyter-widgets-error-widget").count():
+        found.add(ERROR_VIEW)
+    return sorted(found)
 
 
 # ---------------------------------------------------------------------------------------------

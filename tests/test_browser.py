@@ -155,11 +155,15 @@ def test_notebook_widgets_work_in_jupyterlab(case, lab, page, served):
 @pytest.mark.browser
 def test_the_checks_catch_a_broken_notebook(lab, page):
     """The same steps on a notebook that shows "model not found", has an explorer whose figure
-    never changes, and raises: every one of those must be caught."""
+    never changes, and raises before its last cell: every one of those must be caught."""
+    n = len(bh.BROKEN_SOURCES)
     try:
         bh.open_notebook(page, lab, "demo/broken.ipynb")
         bh.run_all_cells(page)
-        bh.wait_until_done(page, len(bh.BROKEN_SOURCES))
+        with pytest.raises(AssertionError, match=f"Run All stopped after {n - 1} of {n} cells"
+                           r"(.|\n)*ValueError"):
+            bh.wait_until_done(page, n, stopped_for=5)
+        bh.wait_for_outputs(page)
         assert bh.page_problems(page) == sorted(bh.PROBLEMS)
         explorer = page.locator(f"{bh.CURRENT_PANEL} .lecture-explorer").first
         with pytest.raises(AssertionError, match="figure src unchanged"):
