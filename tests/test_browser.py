@@ -229,8 +229,10 @@ def test_explorers_work_as_voila_dashboards(case, browser, served, tmp_path_fact
                 states = bh.exercise_explorer(explorers.nth(i))
                 assert len({s.readout for s in states}) == len(states)
                 assert len({s.src for s in states}) == len(states)
+                bh.screenshot(explorers.nth(i), f"voila_{notebook.stem}_explorer{i}")
             assert bh.page_problems(page, "body") == []
-            bh.screenshot(page, f"voila_{notebook.stem}", full_page=True)
+            page.evaluate("window.scrollTo(0, 0)")
+            bh.screenshot(page, f"voila_{notebook.stem}")
         except Exception:
             bh.screenshot(page, f"FAILED_voila_{notebook.stem}")
             raise
