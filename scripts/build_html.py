@@ -114,7 +114,9 @@ repository in JupyterLab (<code>make lab</code>), on Binder, or on your JupyterH
 """
 
 
-def build(output: pathlib.Path, notebooks: list[pathlib.Path]) -> tuple[list[Page], list[pathlib.Path]]:
+def build(output: pathlib.Path,
+          notebooks: list[pathlib.Path]) -> tuple[list[Page], list[pathlib.Path]]:
+    """Render the executed ``notebooks`` into ``output``; return (pages, skipped)."""
     output.mkdir(parents=True, exist_ok=True)
     exporter = HTMLExporter(template_name="lab")
     pages, skipped = [], []

@@ -566,7 +566,8 @@ def screenshot(target, name: str, full_page: bool = False) -> pathlib.Path:
 
 
 def copy_notebooks(destination: pathlib.Path) -> pathlib.Path:
-    """A throw-away copy of ``notebooks/`` (what the browser runs; the originals stay as committed)."""
+    """A throw-away copy of ``notebooks/``: what the browser runs (the originals stay as
+    committed)."""
     target = destination / "notebooks"
     shutil.copytree(NOTEBOOKS, target,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
