@@ -70,8 +70,11 @@ exercises: $(DEV)
 html: $(BASE)
 	$(PY) scripts/build_html.py
 
+# Voila lists notebooks/ at http://127.0.0.1:8866/ (another port: make dashboard PORT=8870);
+# each notebook opens as a dashboard: outputs and widgets, no code. Ctrl-C stops it.
+PORT ?= 8866
 dashboard: $(BASE)
-	$(BIN)/voila --Voila.ip=127.0.0.1 notebooks/
+	$(BIN)/voila --Voila.ip=127.0.0.1 --Voila.port=$(PORT) notebooks/
 
 data: $(DEV)
 	$(PY) scripts/export_data.py
