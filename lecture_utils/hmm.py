@@ -31,17 +31,18 @@ from __future__ import annotations
 
 import itertools
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy import stats
-from scipy.special import logsumexp
+from scipy.special import gammaln, logsumexp
 
 __all__ = [
     "FishPosterior", "FishEMTrace", "ParticleFilterResult",
     "forward_backward", "brute_force_log_likelihood",
     "simulate_fish", "default_grid", "fish_transition", "fish_posterior", "fit_fish_em",
-    "particle_filter",
+    "particle_filter", "FishSweep", "posterior_sweep",
 ]
 
 #: Probability mass the posterior may put next to an open end of the grid.
@@ -129,7 +130,13 @@ def _check_hmm(start_prob, trans_mat, rates) -> tuple[np.ndarray, np.ndarray, np
 
 def _poisson_loglik(x: np.ndarray, rates: np.ndarray) -> np.ndarray:
     """log Poisson(x_t; rate_k), shape (T, K); a zero rate gives 0 for x = 0 and -inf above."""
-    return stats.poisson.logpmf(x[:, None], rates[None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_rates = np.log(rates)
+        out = np.multiply.outer(x.astype(float), log_rates)   # x_t log(rate_k)
+    out[x == 0] = 0.0                                         # 0 * log 0 = 0
+    out -= rates[None, :]
+    out -= gammaln(x + 1.0)[:, None]
+    return out
 
 
 @dataclass(frozen=True)
@@ -157,31 +164,71 @@ class _Passes:
         return post / post.sum(axis=1, keepdims=True)
 
 
+#: Emission probabilities below this fraction of their time step's maximum are treated as 0.
+_SKIP = 1e-20
+#: ... provided that provably changes p(x) by less than this (relative), else all is dense.
+_SKIP_TOL = 1e-12
+
+
 def _passes(log_emit: np.ndarray, start: np.ndarray, trans: np.ndarray) -> _Passes:
-    """Forward and backward recursions, each step one vector-matrix product, scaled to sum 1."""
+    """Forward and backward recursions, each step one vector-matrix product, scaled to sum 1.
+
+    The products are memory-bound (each reads the K x K matrix), so they read only the block
+    of states the counts allow: at time t the states whose emission probability is at least
+    _SKIP times the step's largest (a contiguous range ``cols[t]`` covering them). Dropping
+    the others changes each :math:`c_t` by at most ``_SKIP`` (emissions <= 1, the predicted
+    belief sums to 1); likewise the forward product skips the rows where the last filtered
+    belief is below ``_SKIP`` of its maximum (at most ``K * _SKIP`` of mass). So
+    :math:`\\log p(x)` changes by at most :math:`\\sum_t (K+1)\\,\\text{\\_SKIP}/c_t`; if that
+    bound exceeds _SKIP_TOL the passes are redone densely.
+    """
     T, K = log_emit.shape
     shift = log_emit.max(axis=1)
     if not np.all(np.isfinite(shift)):
         t = int(np.argmin(np.isfinite(shift)))
         raise ValueError(f"x[{t}] is impossible under the model (every state has probability 0 "
                          "of producing it); check x and rates")
-    emit = np.exp(log_emit - shift[:, None])
-    alpha = np.empty((T, K))
-    scale = np.empty(T)
-    a = start * emit[0]
-    for t in range(T):
-        if t > 0:
-            a = (alpha[t - 1] @ trans) * emit[t]
-        scale[t] = a.sum()
-        if not scale[t] > 0:
-            raise ValueError(f"x[{t}] is impossible under the model given x[:{t}] "
-                             "(probability 0); check x, trans_mat and rates")
-        alpha[t] = a / scale[t]
-    beta = np.empty((T, K))
-    beta[-1] = 1.0
+    emit = np.exp(log_emit - shift[:, None])          # max 1 in every row
+    big = emit >= _SKIP
+    first = np.argmax(big, axis=1)
+    last = K - np.argmax(big[:, ::-1], axis=1)
+    if np.mean(last - first) > 0.6 * K:                # nothing to gain
+        first, last = np.zeros(T, int), np.full(T, K)
+    for dense in (False, True):
+        if dense:
+            first, last = np.zeros(T, int), np.full(T, K)
+        cols = [slice(int(f), int(l)) for f, l in zip(first, last)]
+        alpha = np.zeros((T, K))
+        scale = np.empty(T)
+        bound = 0.0
+        for t in range(T):
+            c = cols[t]
+            if t == 0:
+                pred = start[c]
+            else:       # rows: where the last belief is >= _SKIP of its max (skipped <= K * _SKIP)
+                r = cols[t - 1]
+                prev = alpha[t - 1, r]
+                keep = np.flatnonzero(prev >= _SKIP * prev.max())
+                r = slice(r.start + keep[0], r.start + keep[-1] + 1)
+                pred = alpha[t - 1, r] @ trans[r, c]
+            a = pred * emit[t, c]
+            scale[t] = a.sum()
+            if not scale[t] > 0:
+                if not dense:
+                    break
+                raise ValueError(f"x[{t}] is impossible under the model given x[:{t}] "
+                                 "(probability 0); check x, trans_mat and rates")
+            alpha[t, c] = a / scale[t]
+            bound += (K + 1) * _SKIP / scale[t]
+        else:
+            if dense or bound <= _SKIP_TOL:
+                break
+    beta = np.zeros((T, K))
+    beta[-1, cols[-1]] = 1.0
     for t in range(T - 2, -1, -1):
-        b = trans @ (emit[t + 1] * beta[t + 1])
-        beta[t] = b / b.max()          # any positive scale will do: only ratios are used
+        c, n = cols[t], cols[t + 1]
+        b = trans[c, n] @ (emit[t + 1, n] * beta[t + 1, n])
+        beta[t, c] = b / b.max()       # any positive scale will do: only ratios are used
     return _Passes(alpha, beta, scale, emit, shift)
 
 
@@ -211,7 +258,10 @@ def forward_backward(x, start_prob, trans_mat, rates) -> tuple[float, np.ndarray
     Scaled recursions: :math:`\\hat\\alpha_t = (\\hat\\alpha_{t-1} A) \\circ b_t / c_t` with
     :math:`c_t = p(x_t \\mid x_{1:t-1})`, so :math:`\\log p(x) = \\sum_t \\log c_t`; each step is
     one vector-matrix product, :math:`O(TK^2)` in all, and nothing under- or overflows for long
-    series (emission rows are also shifted by their maximum, so huge counts are fine).
+    series (emission rows are also shifted by their maximum, so huge counts are fine). Each
+    product reads only the states a count allows (emission probability at least 1e-20 of the
+    step's largest), when that provably changes :math:`\\log p(x)` by less than 1e-12;
+    otherwise every product is dense.
     """
     x = _as_counts(x)
     start, trans, lam = _check_hmm(start_prob, trans_mat, rates)
@@ -308,7 +358,7 @@ class FishPosterior:
     log_likelihood : float
         :math:`\\log p(x_1, \\dots, x_T)` (of the counts: a probability, no density units).
     predicted : ndarray (T, G)
-        :math:`p(z_t \\mid x_{1:t-1})`, the belief before seeing :math:`x_t`.
+        :math:`p(z_t \\mid x_{1:t-1})`, the belief before seeing :math:`x_t` (a property).
     filtered : ndarray (T, G)
         :math:`p(z_t \\mid x_{1:t})`.
     smoothed : ndarray (T, G)
@@ -320,11 +370,17 @@ class FishPosterior:
     """
 
     log_likelihood: float
-    predicted: np.ndarray
     filtered: np.ndarray
     smoothed: np.ndarray
     grid: np.ndarray
     smoothed0: np.ndarray
+    start: np.ndarray = field(repr=False)        # p(z_1) on the grid
+    transition: np.ndarray = field(repr=False)   # (G, G), see fish_transition
+
+    @cached_property
+    def predicted(self) -> np.ndarray:
+        """:math:`p(z_t \\mid x_{1:t-1})`, (T, G): computed on first use."""
+        return np.vstack([self.start, self.filtered[:-1] @ self.transition])
 
     @property
     def spacing(self) -> float:
@@ -424,10 +480,10 @@ def _fish_passes(x: np.ndarray, lam: float, mu: float, sigma: float, grid: np.nd
     prior0 = _fish_prior(grid, mu, sigma)
     start = prior0 @ trans                                   # p(z_1): one step from z_0
     p = _passes(_poisson_loglik(x, lam * grid), start, trans)
-    predicted = np.vstack([start, p.alpha[:-1] @ trans])
     # p(z_0 | x) = p(z_0) sum_j A_0j b_1(j) beta_1(j) / c_1
     s0 = prior0 * (trans @ (p.emit[0] * p.beta[0])) / p.scale[0]
-    post = FishPosterior(p.log_likelihood, predicted, p.alpha, p.posteriors, grid, s0 / s0.sum())
+    post = FishPosterior(p.log_likelihood, p.alpha, p.posteriors, grid, s0 / s0.sum(), start,
+                         trans)
     return _FishPasses(post, trans, p, prior0)
 
 
@@ -554,8 +610,8 @@ def fit_fish_em(x, mu: float, lam0: float, sigma0: float, grid=None, max_iter: i
         Starting values.
     grid : array_like, optional
         One grid for every iteration (so the log-likelihoods are comparable). Default: a grid
-        with spacing ``sigma0/4`` covering the populations the counts allow under ``lam0`` and
-        under ``mean(x)/mu``. Every iteration's posterior must be covered, and sigma must stay
+        from 0 with spacing ``sigma0/4`` covering the populations the counts allow under
+        ``lam0`` and under ``mean(x)/mu``, plus room. Every iteration's posterior must be covered, and sigma must stay
         >= spacing; otherwise a ValueError says to pass a wider or finer grid.
     max_iter : int
     tol : float
@@ -570,8 +626,8 @@ def fit_fish_em(x, mu: float, lam0: float, sigma0: float, grid=None, max_iter: i
     if grid is None:
         lam_moment = max(x.mean(), 0.5) / mu if mu > 0 else lam
         a, b = default_grid(x, lam, mu, sigma), default_grid(x, lam_moment, mu, sigma)
-        grid = min(a[0], b[0]) + sigma / 4 * np.arange(
-            int(np.ceil((max(a[-1], b[-1]) - min(a[0], b[0])) / (sigma / 4))) + 1)
+        top = max(a[-1], b[-1]) + 6 * sigma            # room for sigma to grow
+        grid = sigma / 4 * np.arange(int(np.ceil(top / (sigma / 4))) + 1)   # from z = 0
     else:
         grid = _check_grid(grid, sigma)
     lams, sigmas, lls = [lam], [sigma], []
@@ -644,3 +700,49 @@ def particle_filter(x, lam: float, mu: float, sigma: float, n_particles: int,
         positions = (rng.random() + np.arange(n)) / n
         z = z[np.minimum(np.searchsorted(np.cumsum(w), positions), n - 1)]
     return ParticleFilterResult(float(ll), means, n)
+
+
+# ---------------------------------------------------------------------------------------------
+# Posteriors over a small grid of parameters (precomputed for the explorer widgets)
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FishSweep:
+    """Smoothed posteriors of the fish model for every (sigma, lam) of a small grid.
+
+    ``mean``, ``lower``, ``upper``: arrays (n_sigma, n_lam, T), the posterior mean and the
+    5% / 95% quantiles of :math:`z_t \\mid x_{1:T}`; ``log_likelihood`` (n_sigma, n_lam).
+    """
+
+    sigmas: np.ndarray
+    lams: np.ndarray
+    mu: float
+    mean: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    log_likelihood: np.ndarray
+
+
+def posterior_sweep(x, mu: float, sigmas, lams, spacing: float | None = None) -> FishSweep:
+    """:func:`fish_posterior` (default grids) for every pair of ``sigmas`` x ``lams``.
+
+    ``spacing`` (default: the smallest sigma / 2) is shared by all grids so the
+    log-likelihoods compare like with like.
+    """
+    x = _as_counts(x)
+    sigmas = np.asarray(sigmas, dtype=float)
+    lams = np.asarray(lams, dtype=float)
+    for arr, name in ((sigmas, "sigmas"), (lams, "lams")):
+        if arr.ndim != 1 or arr.size < 1 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+            raise ValueError(f"{name} must be a non-empty 1-D array of finite numbers > 0")
+    spacing = sigmas.min() / 2 if spacing is None else spacing
+    shape = (sigmas.size, lams.size)
+    mean, lower, upper = (np.empty(shape + (x.size,)) for _ in range(3))
+    ll = np.empty(shape)
+    for i, sigma in enumerate(sigmas):
+        for j, lam in enumerate(lams):
+            post = fish_posterior(x, lam, mu, sigma, default_grid(x, lam, mu, sigma, spacing))
+            mean[i, j] = post.mean()
+            lower[i, j], upper[i, j] = post.quantiles([0.05, 0.95])
+            ll[i, j] = post.log_likelihood
+    return FishSweep(sigmas, lams, float(mu), mean, lower, upper, ll)

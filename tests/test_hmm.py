@@ -355,3 +355,64 @@ def test_em_refuses_bad_start():
         hmm.fit_fish_em([3, 4, 5], MU, 0.0, SIGMA)
     with pytest.raises(ValueError, match="sigma0 must be"):
         hmm.fit_fish_em([3, 4, 5], MU, LAM, -1.0)
+
+
+# --- explorers (lecture_utils.widgets, fish section) -----------------------------------------
+
+def test_filter_explorer_follows_the_slider(fish_data):
+    from lecture_utils import widgets
+
+    z, x = fish_data
+    post = hmm.fish_posterior(x, LAM, MU, SIGMA)
+    box = widgets.fish_filter_explorer(post, x, LAM, truth=z)
+    assert "lecture-explorer" in box._dom_classes
+    assert "explorer-main-slider" in box.slider._dom_classes
+    assert "explorer-readout" in box.readout._dom_classes
+    assert "explorer-figure" in box.image._dom_classes
+    assert (box.slider.min, box.slider.max) == (1, x.size)
+    first_text, first_png = box.readout.value, box.image.value
+    box.slider.value = 12
+    assert box.readout.value != first_text and box.image.value != first_png
+    assert box.readout.value.startswith("t = 12 ")
+    assert f"count x<sub>t</sub> = {x[11]}" in box.readout.value
+    line = box.figure.axes[1].lines[2]                  # the filtered (updated) belief
+    np.testing.assert_allclose(line.get_ydata(), post.filtered[11] / post.spacing)
+    assert box.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_parameter_explorer_only_indexes_the_sweep(fish_data):
+    from lecture_utils import widgets
+
+    z, x = fish_data
+    sweep = hmm.posterior_sweep(x, MU, sigmas=[15.0, 25.0, 35.0], lams=[0.15, 0.2, 0.25])
+    np.testing.assert_allclose(sweep.log_likelihood[1, 1],
+                               hmm.fish_posterior(x, LAM, MU, SIGMA).log_likelihood, atol=1e-8)
+    box = widgets.fish_parameter_explorer(sweep, x, truth=z)
+    assert "explorer-main-slider" in box.slider._dom_classes
+    before = box.readout.value
+    box.slider.value = 35.0
+    box.lam_slider.value = 0.15
+    assert box.readout.value != before
+    assert box.readout.value.startswith("σ = 35 fish · λ = 0.15")
+    mean_line = box.figure.axes[0].lines[0]
+    np.testing.assert_allclose(mean_line.get_ydata(), sweep.mean[2, 0])
+
+
+def test_static_explorer_figures_have_the_panels_asked_for(fish_data):
+    from lecture_utils import widgets
+
+    z, x = fish_data
+    post = hmm.fish_posterior(x, LAM, MU, SIGMA)
+    fig = widgets.fish_filter_figure(post, x, LAM, truth=z, times=(1, 5, 9))
+    assert len(fig.axes) == 3
+    assert [ax.get_title() for ax in fig.axes][1] == f"t = 5: count $x_t$ = {x[4]}"
+    sweep = hmm.posterior_sweep(x, MU, sigmas=[15.0, 25.0], lams=[0.15, 0.2, 0.25])
+    assert len(widgets.fish_sweep_figure(sweep, x, z).axes) == 4
+
+
+def test_posterior_sweep_refuses_bad_values(fish_data):
+    _, x = fish_data
+    with pytest.raises(ValueError, match="sigmas must be"):
+        hmm.posterior_sweep(x, MU, sigmas=[0.0, 10.0], lams=[0.2])
+    with pytest.raises(ValueError, match="lams must be"):
+        hmm.posterior_sweep(x, MU, sigmas=[10.0], lams=[])
