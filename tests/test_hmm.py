@@ -416,3 +416,30 @@ def test_posterior_sweep_refuses_bad_values(fish_data):
         hmm.posterior_sweep(x, MU, sigmas=[0.0, 10.0], lams=[0.2])
     with pytest.raises(ValueError, match="lams must be"):
         hmm.posterior_sweep(x, MU, sigmas=[10.0], lams=[])
+
+
+# --- the block-restricted products of forward_backward ----------------------------------------
+
+def test_block_products_equal_the_dense_recursion(fish_data, monkeypatch):
+    _, x = fish_data
+    grid = hmm.default_grid(x, LAM, MU, SIGMA)
+    model = fish_hmm(x, LAM, MU, SIGMA, grid)
+    ll, post = hmm.forward_backward(x, *model)
+    monkeypatch.setattr(hmm, "_SKIP", 0.0)               # every state kept: plain dense passes
+    ll_dense, post_dense = hmm.forward_backward(x, *model)
+    assert ll == pytest.approx(ll_dense, abs=1e-11)
+    np.testing.assert_allclose(post, post_dense, atol=1e-12)
+
+
+def test_a_surprising_count_is_still_exact(fish_data):
+    """An outlier count that the predicted belief puts far in its tail: the skipped states
+    could matter, so the bound must send the computation to the dense path."""
+    _, x = fish_data
+    x = x.copy()
+    x[30] = 400                                          # ~2000 fish for one step
+    grid = np.arange(0, 2600, SIGMA / 2)
+    model = fish_hmm(x, LAM, MU, SIGMA, grid)
+    ll, post = hmm.forward_backward(x, *model)
+    ll_ref, post_ref = hmmlearn_score(x, *model)
+    assert ll == pytest.approx(ll_ref, abs=1e-8)
+    np.testing.assert_allclose(post, post_ref, atol=1e-8)
