@@ -178,9 +178,13 @@ def _passes(log_emit: np.ndarray, start: np.ndarray, trans: np.ndarray) -> _Pass
     _SKIP times the step's largest (a contiguous range ``cols[t]`` covering them). Dropping
     the others changes each :math:`c_t` by at most ``_SKIP`` (emissions <= 1, the predicted
     belief sums to 1); likewise the forward product skips the rows where the last filtered
-    belief is below ``_SKIP`` of its maximum (at most ``K * _SKIP`` of mass). So
-    :math:`\\log p(x)` changes by at most :math:`\\sum_t (K+1)\\,\\text{\\_SKIP}/c_t`; if that
-    bound exceeds _SKIP_TOL the passes are redone densely.
+    belief is below ``_SKIP`` of its maximum (at most ``K * _SKIP`` of mass), and the columns
+    outside the matrix's band (the entries further from the diagonal than ``band`` are all
+    below ``_SKIP``: at most ``K * _SKIP`` more). So :math:`\\log p(x)` changes by at most
+    :math:`\\sum_t (2K+1)\\,\\text{\\_SKIP}/c_t`; if that bound exceeds _SKIP_TOL the passes
+    are redone densely. The backward product likewise reads only the states where its message
+    is at least ``_SKIP`` of its maximum, each step checked to move the posterior's normaliser
+    by less than 1e-15 relative (else that step is dense).
     """
     T, K = log_emit.shape
     shift = log_emit.max(axis=1)
@@ -194,6 +198,9 @@ def _passes(log_emit: np.ndarray, start: np.ndarray, trans: np.ndarray) -> _Pass
     last = K - np.argmax(big[:, ::-1], axis=1)
     if np.mean(last - first) > 0.6 * K:                # nothing to gain
         first, last = np.zeros(T, int), np.full(T, K)
+    # bandwidth: entries of trans further than `band` from the diagonal are all < _SKIP
+    offdiag = np.abs(np.subtract.outer(np.arange(K), np.arange(K)))
+    band = int(offdiag[trans >= _SKIP].max(initial=0))
     for dense in (False, True):
         if dense:
             first, last = np.zeros(T, int), np.full(T, K)
@@ -210,7 +217,14 @@ def _passes(log_emit: np.ndarray, start: np.ndarray, trans: np.ndarray) -> _Pass
                 prev = alpha[t - 1, r]
                 keep = np.flatnonzero(prev >= _SKIP * prev.max())
                 r = slice(r.start + keep[0], r.start + keep[-1] + 1)
-                pred = alpha[t - 1, r] @ trans[r, c]
+                # columns: only those within the band of the kept rows (the rest < _SKIP)
+                lo, hi = max(c.start, r.start - band), min(c.stop, r.stop + band)
+                if not dense and hi - lo < c.stop - c.start:
+                    pred = np.zeros(c.stop - c.start)
+                    if hi > lo:
+                        pred[lo - c.start: hi - c.start] = alpha[t - 1, r] @ trans[r, lo:hi]
+                else:
+                    pred = alpha[t - 1, r] @ trans[r, c]
             a = pred * emit[t, c]
             scale[t] = a.sum()
             if not scale[t] > 0:
@@ -219,7 +233,7 @@ def _passes(log_emit: np.ndarray, start: np.ndarray, trans: np.ndarray) -> _Pass
                 raise ValueError(f"x[{t}] is impossible under the model given x[:{t}] "
                                  "(probability 0); check x, trans_mat and rates")
             alpha[t, c] = a / scale[t]
-            bound += (K + 1) * _SKIP / scale[t]
+            bound += (2 * K + 1) * _SKIP / scale[t]
         else:
             if dense or bound <= _SKIP_TOL:
                 break
@@ -227,7 +241,14 @@ def _passes(log_emit: np.ndarray, start: np.ndarray, trans: np.ndarray) -> _Pass
     beta[-1, cols[-1]] = 1.0
     for t in range(T - 2, -1, -1):
         c, n = cols[t], cols[t + 1]
-        b = trans[c, n] @ (emit[t + 1, n] * beta[t + 1, n])
+        w = emit[t + 1, n] * beta[t + 1, n]
+        keep = np.flatnonzero(w >= _SKIP * w.max())
+        m = slice(keep[0], keep[-1] + 1)
+        b = trans[c, n][:, m] @ w[m]
+        # skipping w_j < _SKIP max(w) moves each b_i by at most _SKIP max(w) (rows sum to 1):
+        # keep it only if that is negligible against sum_i alpha_t(i) b_i, the posterior's scale
+        if m.stop - m.start < w.size and _SKIP * w.max() > 1e-3 * _SKIP_TOL * (alpha[t, c] @ b):
+            b = trans[c, n] @ w
         beta[t, c] = b / b.max()       # any positive scale will do: only ratios are used
     return _Passes(alpha, beta, scale, emit, shift)
 
