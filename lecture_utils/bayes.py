@@ -36,7 +36,6 @@ __all__ = [
     "beta_bernoulli_path",
     "normal_normal_path",
     "grid_posterior",
-    "EIGHT_SCHOOLS",
     "EightSchoolsPosterior",
     "eight_schools_posterior",
 ]
@@ -267,14 +266,8 @@ def grid_posterior(grid, log_prior, log_likelihood) -> np.ndarray:
 # slide 5: the eight schools (partial pooling)
 # ---------------------------------------------------------------------------------------------
 
-#: Rubin (1981), "Estimation in parallel randomized experiments", J. Educ. Stat. 6(4), 377-401;
-#: Table 5.2 of Gelman et al., *Bayesian Data Analysis* (3rd ed.). Estimated effect of SAT
-#: coaching in eight high schools (SAT-V points) and its standard error.
-EIGHT_SCHOOLS = {
-    "school": ("A", "B", "C", "D", "E", "F", "G", "H"),
-    "effect": np.array([28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0]),
-    "se": np.array([15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0]),
-}
+# The data (Rubin 1981; BDA3 Table 5.2) ship in data/eight_schools.csv:
+# lecture_utils.data.load_eight_schools().
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from lecture_utils import bayes
+from lecture_utils.data import load_eight_schools
 from lecture_utils.data import load_heights
 
 HEIGHTS = load_heights()
@@ -53,7 +54,8 @@ def test_normal_normal_matches_grid(n):
 
 
 def test_eight_schools_matches_brute_force_over_mu_and_tau():
-    y, se = bayes.EIGHT_SCHOOLS["effect"], bayes.EIGHT_SCHOOLS["se"]
+    schools = load_eight_schools()
+    y, se = schools["effect"].to_numpy(), schools["se"].to_numpy()
     tau = np.linspace(0.01, 40, 400)
     post = bayes.eight_schools_posterior(y, se, tau)
     # brute force: theta integrated out (y_j ~ N(mu, se_j^2 + tau^2)), mu summed on a grid
@@ -72,7 +74,8 @@ def test_eight_schools_matches_brute_force_over_mu_and_tau():
 
 def test_eight_schools_reproduces_bda():
     """BDA3 table 5.3: posterior median of school A's effect about 10, all means within 5-11."""
-    y, se = bayes.EIGHT_SCHOOLS["effect"], bayes.EIGHT_SCHOOLS["se"]
+    schools = load_eight_schools()
+    y, se = schools["effect"].to_numpy(), schools["se"].to_numpy()
     post = bayes.eight_schools_posterior(y, se, np.linspace(0.01, 40, 400))
     assert 9.5 < post.theta_mean[0] < 12.5
     assert np.all((post.theta_mean > 4) & (post.theta_mean < 12.5))
