@@ -85,7 +85,7 @@ def questions(nb) -> list[dict]:
     return found
 
 
-def test_config(cell) -> dict:
+def otter_test_config(cell) -> dict:
     match = re.match(r'"""\s*# BEGIN TEST CONFIG\n(.*?)"""\s*# END TEST CONFIG', cell.source, re.S)
     assert match, f"test cell without a TEST CONFIG block:\n{cell.source[:200]}"
     return yaml.safe_load(match.group(1))
@@ -117,7 +117,7 @@ def hidden_test_names(nb) -> list[str]:
     names = []
     for question in questions(nb):
         for cell in question["tests"]:
-            if test_config(cell).get("hidden"):
+            if otter_test_config(cell).get("hidden"):
                 names.append(re.search(r"^def (\w+)\(", cell.source, re.M).group(1))
     return names
 
@@ -159,37 +159,43 @@ WRONG_VALUE = ["None", "'0.5'", "[[1.0, 2.0], [3.0, 4.0]]", "float('nan')"]
 WRONG_TOP_LEVEL = ["raise RuntimeError('a cell that fails')", "pass"]
 
 
-def with_wrong_answers(nb):
-    """The solutions notebook with every other answer replaced by a typical wrong one.
+def with_wrong_answers(nb, offset: int = 0):
+    """The solutions notebook with the answers of every other question replaced by wrong ones.
 
-    Answers are the ``# BEGIN SOLUTION`` blocks and the ``# SOLUTION`` lines. Inside a function a
-    block becomes one of :data:`WRONG_IN_FUNCTION`; at top level it raises or does nothing; an
-    ``x = ...  # SOLUTION`` line gets a value of the wrong type. The others stay correct, so the
-    notebook earns partial credit.
+    Answers are the ``# BEGIN SOLUTION`` blocks and the ``# SOLUTION`` lines of questions q1, q3,
+    q5...: inside a function a block becomes one of :data:`WRONG_IN_FUNCTION`; at top level it
+    raises or does nothing; an ``x = ...  # SOLUTION`` line gets a value of the wrong type. The
+    other questions keep their solutions, so the notebook earns partial credit. ``offset``
+    rotates the kinds of mistakes, so that across the six notebooks every kind is made.
     """
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
-    counter = itertools.count()
-    function_wrong, value_wrong, top_wrong = (itertools.cycle(w) for w in
-                                              (WRONG_IN_FUNCTION, WRONG_VALUE, WRONG_TOP_LEVEL))
+    function_wrong, value_wrong, top_wrong = (itertools.islice(itertools.cycle(w), offset, None)
+                                              for w in (WRONG_IN_FUNCTION, WRONG_VALUE, WRONG_TOP_LEVEL))
+    question = 0
     for cell in nb.cells:
-        if cell.cell_type != "code" or "SOLUTION" not in cell.source:
+        # A question ends with its check cell (generated notebooks) or its END QUESTION (masters).
+        if cell.source.strip() == "# END QUESTION" or cell.source.startswith('grader.check("'):
+            question += 1
             continue
-        out, skipping = [], False
+        if cell.cell_type != "code" or "SOLUTION" not in cell.source or question % 2:
+            continue
+        out, skipping, in_function = [], False, False
         for line in cell.source.splitlines():
             stripped = line.strip()
             indent = line[: len(line) - len(line.lstrip())]
+            if stripped and not indent:
+                in_function = stripped.startswith(("def ", "@"))
             if stripped.startswith("# BEGIN SOLUTION"):
-                skipping = next(counter) % 2 == 0
-                if skipping:
-                    out.append(indent + (next(function_wrong) if indent else next(top_wrong)))
+                skipping = True
+                out.append(indent + next(function_wrong if in_function else top_wrong))
                 continue
             if stripped == "# END SOLUTION":
                 skipping = False
                 continue
             if skipping:
                 continue
-            if stripped.endswith("# SOLUTION") and next(counter) % 2 == 0:
-                if stripped.startswith("return "):
+            if stripped.endswith("# SOLUTION"):
+                if in_function:
                     line = indent + "return None"
                 else:
                     line = line.split("=", 1)[0].rstrip() + " = " + next(value_wrong)
@@ -221,7 +227,7 @@ def graded(built, build_dir):
             work.mkdir()
             wrong = work / "wrong" / b.student.name
             wrong.parent.mkdir()
-            nbformat.write(with_wrong_answers(nbformat.read(b.solutions, as_version=4)), wrong)
+            nbformat.write(with_wrong_answers(nbformat.read(b.solutions, as_version=4), NAMES.index(name)), wrong)
             jobs = {
                 "solutions": (b.solutions, work / "run-solutions", False),
                 "blank": (b.student, work / "run-blank", True),
@@ -259,7 +265,8 @@ def test_master_is_otter_assign_v1_with_enough_questions(name):
     assert config["name"] == name
     assert config["tests"] == {"files": False, "ok_format": False}
     assert config["generate"]["pdf"] is False and config["export_cell"]["pdf"] is False
-    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    code = "\n".join(c.source for c in nb.cells
+                     if c.cell_type == "code" and "BEGIN TEST CONFIG" not in c.source)
     if "rng" in code or "SEED" in code:
         assert config.get("seed", {}).get("variable") == "SEED", f"{name} draws random numbers: seed it"
         assert re.search(r"^SEED = \d+", code, re.M)
@@ -272,7 +279,7 @@ def test_master_is_otter_assign_v1_with_enough_questions(name):
     assert len(auto) >= 3, f"{name}: only {len(auto)} auto-graded questions"
     assert manual, f"{name}: no written (manual) question"
     for q in auto:
-        configs = [test_config(c) for c in q["tests"]]
+        configs = [otter_test_config(c) for c in q["tests"]]
         public = [c for c in configs if not c.get("hidden")]
         hidden = [c for c in configs if c.get("hidden")]
         assert public and hidden, f"{name} {q['config']['name']}: needs public and hidden tests"
@@ -325,8 +332,10 @@ def test_autograder_zip_is_self_contained(name, built):
     with zipfile.ZipFile(built(name).autograder_zip) as zf:
         names = set(zf.namelist())
         assert {"files/lecture_utils/data.py", "files/data/heights.csv",
-                "files/data/polls_us_election_2016.csv", "requirements.txt"} <= names
-        assert zf.read("requirements.txt").decode() == build_exercises.grading_requirements()
+                "files/data/polls_us_election_2016.csv", "environment.yml"} <= names
+        environment = yaml.safe_load(zf.read("environment.yml"))
+        pip = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
+        assert set(build_exercises.grading_requirements().split()) <= set(pip), pip
         tests = {n for n in names if n.startswith("tests/")}
         config = json.loads(zf.read("otter_config.json"))
     master_questions = [q for q in questions(read_master(name)) if not q["config"].get("manual")]
@@ -359,7 +368,7 @@ def test_student_notebook_holds_no_solution_and_no_hidden_test(name):
     student_path = build_exercises.STUDENT / name / f"{name}.ipynb"
     text = student_path.read_text(encoding="utf-8")
     student = nbformat.reads(text, as_version=4)
-    sources = "\n".join(c.source for c in student.cells)
+    sources = "\n".join(c.source for c in student.cells if c.cell_type == "code")
     leaked = [ln for ln in solution_lines(master) if ln in sources]
     assert not leaked, f"{name}: solution lines in the student notebook: {leaked[:3]}"
     hidden = hidden_test_names(master)
@@ -414,9 +423,18 @@ def test_wrong_answers_get_feedback_and_partial_credit_never_a_crash(name, grade
 def test_wrong_answer_generator_covers_every_kind_of_mistake():
     kinds = set()
     for name in NAMES:
-        wrong = with_wrong_answers(read_master(name))
+        wrong = with_wrong_answers(read_master(name), NAMES.index(name))
         text = "\n".join(c.source for c in wrong.cells if c.cell_type == "code")
         kinds |= {w for w in WRONG_IN_FUNCTION + WRONG_TOP_LEVEL if w in text}
         kinds |= {w for w in WRONG_VALUE if f" = {w}" in text}
     assert set(WRONG_IN_FUNCTION) <= kinds, set(WRONG_IN_FUNCTION) - kinds
     assert {"None", "'0.5'"} <= kinds
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_notebook_links_to_its_lecture_notebook(name):
+    path = build_exercises.STUDENT / name / f"{name}.ipynb"
+    text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    links = re.findall(r"\]\(([^)]+\.ipynb)\)", text)
+    assert links, f"{name}: the student notebook should link to its lecture notebook"
+    assert all((path.parent / link).resolve() == ROOT / "notebooks" / f"{name}.ipynb" for link in links), links
