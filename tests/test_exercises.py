@@ -1,0 +1,440 @@
+"""The graded exercises (Otter-Grader): masters, generated student notebooks, autograder zips.
+
+Each master in ``notebooks/exercises/`` is assigned once per test session into a temporary
+directory (``otter assign``, as ``make exercises`` does), then graded locally without Docker
+with ``otter run`` three times:
+
+- the solutions notebook must score full marks;
+- the untouched student notebook must run top to bottom without any error (``--debug`` makes
+  Otter stop at the first failing cell) and score 0;
+- a notebook with typical wrong answers (returning None, an array of the wrong shape, a string
+  instead of a number, an exception raised inside the student's function, a cell that fails)
+  must be graded without a crash, score less than full marks and explain every failure with an
+  ``AssertionError`` message written for students (never an error from inside our test code).
+
+Static checks: the masters' structure, that student notebooks hold no solution and no hidden
+test, and that the committed student notebooks are what the masters build today.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import importlib.util
+import itertools
+import json
+import re
+import subprocess
+import sys
+import zipfile
+
+import nbformat
+import pytest
+import yaml
+
+from conftest import ROOT
+
+spec = importlib.util.spec_from_file_location("build_exercises", ROOT / "scripts" / "build_exercises.py")
+build_exercises = importlib.util.module_from_spec(spec)
+sys.modules["build_exercises"] = build_exercises
+spec.loader.exec_module(build_exercises)
+
+MASTERS = build_exercises.masters()
+NAMES = [p.stem for p in MASTERS]
+LECTURE_PARTS = [
+    "01_bayesian_inference_recap", "02_heights_and_gender", "03_graphical_models",
+    "04_fish_hmm", "05_election_forecasting", "06_em_algorithm",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a master
+
+
+def raw_config(cell, marker: str) -> dict | None:
+    """The YAML of a raw Otter cell that starts with ``# <marker>``, else None."""
+    if cell.cell_type != "raw":
+        return None
+    lines = cell.source.strip().splitlines()
+    if not lines or lines[0].strip() != f"# {marker}":
+        return None
+    return yaml.safe_load("\n".join(lines[1:])) or {}
+
+
+def questions(nb) -> list[dict]:
+    """Every question of a master: its config, the cells of its solution and of its tests."""
+    found, current, block = [], None, None
+    for cell in nb.cells:
+        config = raw_config(cell, "BEGIN QUESTION")
+        if config is not None:
+            current = {"config": config, "solution": [], "tests": []}
+            found.append(current)
+            continue
+        if cell.cell_type == "raw":
+            text = cell.source.strip()
+            if text in ("# BEGIN SOLUTION", "# BEGIN TESTS"):
+                block = text.split()[-1].lower()
+            elif text in ("# END SOLUTION", "# END TESTS"):
+                block = None
+            elif text == "# END QUESTION":
+                current = None
+            continue
+        if current is not None and block == "solution":
+            current["solution"].append(cell)
+        elif current is not None and block == "tests":
+            current["tests"].append(cell)
+    return found
+
+
+def otter_test_config(cell) -> dict:
+    match = re.match(r'"""\s*# BEGIN TEST CONFIG\n(.*?)"""\s*# END TEST CONFIG', cell.source, re.S)
+    assert match, f"test cell without a TEST CONFIG block:\n{cell.source[:200]}"
+    return yaml.safe_load(match.group(1))
+
+
+def solution_lines(nb) -> list[str]:
+    """Lines of solution code and text in a master (what must never reach a student)."""
+    lines = []
+    for question in questions(nb):
+        for cell in question["solution"]:
+            if cell.cell_type == "markdown":
+                lines += [ln.strip() for ln in cell.source.splitlines()]
+                continue
+            inside = False
+            for line in cell.source.splitlines():
+                stripped = line.strip()
+                if stripped.startswith("# BEGIN SOLUTION"):
+                    inside = True
+                elif stripped == "# END SOLUTION":
+                    inside = False
+                elif inside:
+                    lines.append(stripped)
+                elif stripped.endswith("# SOLUTION"):
+                    lines.append(stripped.split("=", 1)[-1].rsplit("#", 1)[0].strip())
+    return [ln for ln in lines if len(ln) >= 12 and not ln.startswith(("#", "return", "\"\"\""))]
+
+
+def hidden_test_names(nb) -> list[str]:
+    names = []
+    for question in questions(nb):
+        for cell in question["tests"]:
+            if otter_test_config(cell).get("hidden"):
+                names.append(re.search(r"^def (\w+)\(", cell.source, re.M).group(1))
+    return names
+
+
+def read_master(name: str):
+    return nbformat.read(build_exercises.EXERCISES / f"{name}.ipynb", as_version=4)
+
+
+# ---------------------------------------------------------------------------------------------
+# Building and grading, once per session
+
+
+@pytest.fixture(scope="session")
+def build_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("exercises-build")
+
+
+_BUILT: dict[str, build_exercises.Built] = {}
+_GRADED: dict[str, dict[str, dict]] = {}
+
+
+@pytest.fixture
+def built(build_dir):
+    def get(name: str) -> build_exercises.Built:
+        if name not in _BUILT:
+            master = build_exercises.EXERCISES / f"{name}.ipynb"
+            _BUILT[name] = build_exercises.assign(master, build_dir, run_tests=False)
+        return _BUILT[name]
+    return get
+
+
+WRONG_IN_FUNCTION = [
+    "return None",
+    "return np.zeros((7, 3))",
+    "return 'not a number'",
+    "raise RuntimeError('a bug in the student code')",
+]
+WRONG_VALUE = ["None", "'0.5'", "[[1.0, 2.0], [3.0, 4.0]]", "float('nan')"]
+WRONG_TOP_LEVEL = ["raise RuntimeError('a cell that fails')", "pass"]
+
+
+def with_wrong_answers(nb, offset: int = 0):
+    """The solutions notebook with the answers of every other question replaced by wrong ones.
+
+    Answers are the ``# BEGIN SOLUTION`` blocks and the ``# SOLUTION`` lines of questions q1, q3,
+    q5...: inside a function a block becomes one of :data:`WRONG_IN_FUNCTION`; at top level it
+    raises or does nothing; an ``x = ...  # SOLUTION`` line gets a value of the wrong type. The
+    other questions keep their solutions, so the notebook earns partial credit. ``offset``
+    rotates the kinds of mistakes, so that across the six notebooks every kind is made.
+    """
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    function_wrong, value_wrong, top_wrong = (itertools.islice(itertools.cycle(w), offset, None)
+                                              for w in (WRONG_IN_FUNCTION, WRONG_VALUE, WRONG_TOP_LEVEL))
+    question = 0
+    for cell in nb.cells:
+        # A question ends with its check cell (generated notebooks) or its END QUESTION (masters).
+        if cell.source.strip() == "# END QUESTION" or cell.source.startswith('grader.check("'):
+            question += 1
+            continue
+        if cell.cell_type != "code" or "SOLUTION" not in cell.source or question % 2:
+            continue
+        out, skipping, in_function = [], False, False
+        for line in cell.source.splitlines():
+            stripped = line.strip()
+            indent = line[: len(line) - len(line.lstrip())]
+            if stripped and not indent:
+                in_function = stripped.startswith(("def ", "@"))
+            if stripped.startswith("# BEGIN SOLUTION"):
+                skipping = True
+                out.append(indent + next(function_wrong if in_function else top_wrong))
+                continue
+            if stripped == "# END SOLUTION":
+                skipping = False
+                continue
+            if skipping:
+                continue
+            if stripped.endswith("# SOLUTION"):
+                if in_function:
+                    line = indent + "return None"
+                else:
+                    line = line.split("=", 1)[0].rstrip() + " = " + next(value_wrong)
+            out.append(line)
+        cell.source = "\n".join(out)
+    return nb
+
+
+def otter_run(notebook, autograder_zip, out_dir, debug=False) -> dict:
+    out_dir.mkdir(parents=True)
+    command = [sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(autograder_zip),
+               "-o", str(out_dir), str(notebook)]
+    if debug:
+        command.insert(4, "--debug")
+    done = subprocess.run(command, capture_output=True, text=True, cwd=out_dir)
+    results_path = out_dir / "results.json"
+    results = json.loads(results_path.read_text()) if results_path.is_file() else None
+    return {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr,
+            "results": results}
+
+
+@pytest.fixture
+def graded(built, build_dir):
+    """``otter run`` on the solutions, the blank and the wrong-answer notebook (in parallel)."""
+    def get(name: str) -> dict[str, dict]:
+        if name not in _GRADED:
+            b = built(name)
+            work = build_dir / f"graded-{name}"
+            work.mkdir()
+            wrong = work / "wrong" / b.student.name
+            wrong.parent.mkdir()
+            nbformat.write(with_wrong_answers(nbformat.read(b.solutions, as_version=4), NAMES.index(name)), wrong)
+            jobs = {
+                "solutions": (b.solutions, work / "run-solutions", False),
+                "blank": (b.student, work / "run-blank", True),
+                "wrong": (wrong, work / "run-wrong", False),
+            }
+            with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+                futures = {kind: pool.submit(otter_run, nb, b.autograder_zip, out, debug)
+                           for kind, (nb, out, debug) in jobs.items()}
+                _GRADED[name] = {kind: f.result() for kind, f in futures.items()}
+        return _GRADED[name]
+    return get
+
+
+def score(run: dict) -> tuple[float, float]:
+    assert run["returncode"] == 0 and run["results"] is not None, (
+        f"otter run failed (exit {run['returncode']}):\n{run['stdout'][-3000:]}\n{run['stderr'][-3000:]}"
+    )
+    tests = [t for t in run["results"]["tests"] if t.get("max_score") is not None]
+    return sum(t["score"] for t in tests), sum(t["max_score"] for t in tests)
+
+
+# ---------------------------------------------------------------------------------------------
+# The masters
+
+
+def test_one_master_per_lecture_part():
+    assert NAMES == LECTURE_PARTS
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_master_is_otter_assign_v1_with_enough_questions(name):
+    nb = read_master(name)
+    config = raw_config(nb.cells[0], "ASSIGNMENT CONFIG")
+    assert config is not None, f"{name}: the first cell must be a raw `# ASSIGNMENT CONFIG` cell"
+    assert config["name"] == name
+    assert config["tests"] == {"files": False, "ok_format": False}
+    assert config["generate"]["pdf"] is False and config["export_cell"]["pdf"] is False
+    code = "\n".join(c.source for c in nb.cells
+                     if c.cell_type == "code" and "BEGIN TEST CONFIG" not in c.source)
+    if "rng" in code or "SEED" in code:
+        assert config.get("seed", {}).get("variable") == "SEED", f"{name} draws random numbers: seed it"
+        assert re.search(r"^SEED = \d+", code, re.M)
+
+    qs = questions(nb)
+    names = [q["config"]["name"] for q in qs]
+    assert len(names) == len(set(names)), f"{name}: duplicate question names {names}"
+    auto = [q for q in qs if not q["config"].get("manual")]
+    manual = [q for q in qs if q["config"].get("manual")]
+    assert len(auto) >= 3, f"{name}: only {len(auto)} auto-graded questions"
+    assert manual, f"{name}: no written (manual) question"
+    for q in auto:
+        configs = [otter_test_config(c) for c in q["tests"]]
+        public = [c for c in configs if not c.get("hidden")]
+        hidden = [c for c in configs if c.get("hidden")]
+        assert public and hidden, f"{name} {q['config']['name']}: needs public and hidden tests"
+        assert q["config"]["points"] == sum(c["points"] for c in configs) > 0
+    for q in manual:
+        assert q["config"]["points"] > 0
+        assert any(c.cell_type == "markdown" for c in q["solution"]), "a written question needs a model answer"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_answer_variables_are_unique_across_the_notebook(name):
+    # Otter runs the tests after the whole notebook: a name reused by a later question would
+    # silently replace an earlier answer.
+    nb = read_master(name)
+    owners: dict[str, str] = {}
+    for q in questions(nb):
+        for cell in q["solution"]:
+            if cell.cell_type != "code":
+                continue
+            for match in re.finditer(r"^(?:def (\w+)\(|(\w+) = )", cell.source, re.M):
+                var = match.group(1) or match.group(2)
+                assert owners.setdefault(var, q["config"]["name"]) == q["config"]["name"], (
+                    f"{name}: `{var}` is defined in {owners[var]} and again in {q['config']['name']}"
+                )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exercises_import_only_the_data_loaders_of_lecture_utils(name):
+    # The exercises are self-contained: students implement the lecture's computations.
+    for cell in read_master(name).cells:
+        if cell.cell_type == "code":
+            for module in re.findall(r"(?:from|import) (lecture_utils[\w.]*)", cell.source):
+                assert module in ("lecture_utils.data",), f"{name} imports {module}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The build
+
+
+def test_grading_requirements_are_the_repository_pins():
+    text = build_exercises.grading_requirements()
+    pins = dict(line.split("==") for line in text.split())
+    assert set(pins) == set(build_exercises.GRADING_PACKAGES)
+    for package, version in pins.items():
+        assert re.search(rf"^{package}=={re.escape(version)}\b", (ROOT / "requirements.txt").read_text(), re.M)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_autograder_zip_is_self_contained(name, built):
+    with zipfile.ZipFile(built(name).autograder_zip) as zf:
+        names = set(zf.namelist())
+        assert {"files/lecture_utils/data.py", "files/data/heights.csv",
+                "files/data/polls_us_election_2016.csv", "environment.yml"} <= names
+        environment = yaml.safe_load(zf.read("environment.yml"))
+        pip = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
+        assert set(build_exercises.grading_requirements().split()) <= set(pip), pip
+        tests = {n for n in names if n.startswith("tests/")}
+        config = json.loads(zf.read("otter_config.json"))
+    master_questions = [q for q in questions(read_master(name)) if not q["config"].get("manual")]
+    assert tests == {f"tests/{q['config']['name']}.py" for q in master_questions}
+    assert config.get("pdf", False) is False
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_student_notebook_is_up_to_date(name, built):
+    committed_path = build_exercises.STUDENT / name / f"{name}.ipynb"
+    assert committed_path.is_file(), f"{committed_path} missing: run `make exercises`"
+    committed = nbformat.read(committed_path, as_version=4)
+    fresh = nbformat.read(built(name).student, as_version=4)
+
+    def essence(nb):
+        return ([(c.cell_type, c.source, c.metadata.get("tags", [])) for c in nb.cells],
+                nb.metadata.get("otter"))
+
+    assert essence(committed) == essence(fresh), (
+        f"{committed_path.relative_to(ROOT)} is out of date with its master: run `make exercises`"
+    )
+    assert [c.get("id") for c in committed.cells] == [c.get("id") for c in fresh.cells], (
+        "cell ids are not the stable ones of build_exercises.stable_ids"
+    )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_notebook_holds_no_solution_and_no_hidden_test(name):
+    master = read_master(name)
+    student_path = build_exercises.STUDENT / name / f"{name}.ipynb"
+    text = student_path.read_text(encoding="utf-8")
+    student = nbformat.reads(text, as_version=4)
+    sources = "\n".join(c.source for c in student.cells if c.cell_type == "code")
+    leaked = [ln for ln in solution_lines(master) if ln in sources]
+    assert not leaked, f"{name}: solution lines in the student notebook: {leaked[:3]}"
+    hidden = hidden_test_names(master)
+    assert hidden
+    assert not [h for h in hidden if h in text], f"{name}: hidden tests in the student notebook"
+    public = student.metadata["otter"]["tests"]
+    assert set(public) == {q["config"]["name"] for q in questions(master) if not q["config"].get("manual")}
+    assert all("hidden=True" not in src for src in public.values())
+    assert "# BEGIN" not in text and "# SOLUTION" not in text, "an Otter marker survived"
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            compile(cell.source, f"{name} cell", "exec")  # valid Python, `...` stubs included
+            assert not cell.get("outputs"), "student notebooks ship without outputs"
+
+
+# ---------------------------------------------------------------------------------------------
+# Grading with `otter run` (no Docker)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_solutions_score_full_marks(name, graded):
+    got, possible = score(graded(name)["solutions"])
+    assert possible > 0
+    assert got == possible, f"{name}: solutions scored {got}/{possible}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_blank_student_notebook_runs_without_error_and_scores_zero(name, graded):
+    run = graded(name)["blank"]
+    assert "SyntaxError" not in run["stdout"] + run["stderr"]
+    got, possible = score(run)  # --debug: any error in any cell would have failed the run
+    assert possible > 0
+    assert got == 0, f"{name}: the untouched student notebook scored {got}/{possible}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_wrong_answers_get_feedback_and_partial_credit_never_a_crash(name, graded):
+    run = graded(name)["wrong"]
+    got, possible = score(run)
+    assert 0 < got < possible, f"{name}: half-wrong notebook scored {got}/{possible}"
+    outputs = "\n".join(t.get("output", "") for t in run["results"]["tests"])
+    failures = re.findall(r"Error at line \d+ in test (\w+):\n(?:.*\n)*?\s*(\w+(?:Error|Exception)): (.*)", outputs)
+    assert failures, f"{name}: no failure feedback in the results"
+    crashes = [f for f in failures if f[1] != "AssertionError"]
+    assert not crashes, f"{name}: a test crashed instead of explaining the mistake: {crashes[:3]}"
+    assert all(len(message) > 15 for _, _, message in failures)
+
+
+def test_wrong_answer_generator_covers_every_kind_of_mistake():
+    kinds = set()
+    for name in NAMES:
+        wrong = with_wrong_answers(read_master(name), NAMES.index(name))
+        text = "\n".join(c.source for c in wrong.cells if c.cell_type == "code")
+        kinds |= {w for w in WRONG_IN_FUNCTION + WRONG_TOP_LEVEL if w in text}
+        kinds |= {w for w in WRONG_VALUE if f" = {w}" in text}
+    assert set(WRONG_IN_FUNCTION) <= kinds, set(WRONG_IN_FUNCTION) - kinds
+    assert {"None", "'0.5'"} <= kinds
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_notebook_links_to_its_lecture_notebook(name):
+    path = build_exercises.STUDENT / name / f"{name}.ipynb"
+    text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    links = re.findall(r"\]\(([^)]+\.ipynb)\)", text)
+    assert links, f"{name}: the student notebook should link to its lecture notebook"
+    assert all((path.parent / link).resolve() == ROOT / "notebooks" / f"{name}.ipynb" for link in links), links
