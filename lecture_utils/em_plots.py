@@ -438,7 +438,9 @@ class EMFigure:
 
         # The artists a frame changes, per panel (the lower-bound panel is redrawn whole).
         self._moving = {
-            self.ax_hist: [self.line_f, self.line_m, self.line_mix, self.title_hist, self.note_hist],
+            self.ax_hist: [
+                self.line_f, self.line_m, self.line_mix, self.title_hist, self.note_hist
+            ],
             self.ax_resp: [self.scatter],
             self.ax_ll: [self.ll_now, self.ll_vline],
             self.ax_path: [self.path_now],
