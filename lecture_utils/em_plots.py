@@ -24,12 +24,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from io import BytesIO
 from typing import Literal
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.transforms import Bbox
+from PIL import Image
 from scipy.special import logsumexp
 
 from lecture_utils import mixture
@@ -284,6 +289,15 @@ class EMFigure:
     q(male) coloured by itself; (b) the path of (mu_0, mu_1) with the mirror line mu_0 = mu_1;
     (c) the log-likelihood against iteration; (d) the lower bound at the current iteration
     (Bishop Fig. 9.14). Uses :class:`matplotlib.figure.Figure` directly, never pyplot.
+
+    Rendering is blitted, as in matplotlib's animation guide. Everything that is the same on
+    every frame of a trace (axes, ticks, labels, grid, the histogram bars, the log-likelihood
+    curve, the EM path) is drawn once per trace into a cached background: :meth:`set_frames`
+    fixes the limits of those panels for the whole trace, so one background serves every frame.
+    A frame (:meth:`render`) restores that background, draws the artists that move plus what a
+    full draw puts above them (spines, legends), in z-order, then draws the lower-bound panel
+    whole -- its window follows mu_1^(t), so its ticks change every iteration. The pixels are
+    those of a full ``savefig`` of the same state (a test checks).
     """
 
     def __init__(self, frames: EMFrames, figsize: tuple[float, float] = (11.0, 7.8)) -> None:
@@ -291,6 +305,8 @@ class EMFigure:
         # redraw spends nothing on layout.
         with mpl.rc_context(_NO_LAYOUT):
             self.figure = Figure(figsize=figsize, layout="none")
+        self.canvas = FigureCanvasAgg(self.figure)
+        self._background: _Background | None = None  # drawn on the first render()
         outer = self.figure.add_gridspec(
             2,
             2,
@@ -336,6 +352,9 @@ class EMFigure:
         ax.legend(loc="upper left", fontsize=8.5)
         ax.tick_params(labelbottom=False)
         self.title_hist = ax.set_title("")
+        self.note_hist = ax.text(
+            0.99, 0.97, "", transform=ax.transAxes, ha="right", va="top", fontsize=9
+        )
 
         ax = self.ax_resp
         self.scatter = ax.scatter(
@@ -348,6 +367,7 @@ class EMFigure:
             s=14,
             edgecolors="none",
             alpha=0.8,
+            zorder=2,  # above the grid (zorder 1.5), like the lines
         )
         ax.set_ylim(-0.08, 1.08)
         ax.set_yticks([0.0, 0.5, 1.0])
@@ -413,14 +433,44 @@ class EMFigure:
         (self.path_now,) = ax.plot(
             [], [], ls="none", marker="o", ms=11, mfc="none", mew=2, color="#e41a1c", label="now"
         )
-        ax.legend(loc="best", fontsize=8.5)
+        ax.legend(loc="lower right", fontsize=8.5)  # set_frames picks the corner
         ax.set_title("Path of the two means")
+
+        # The artists a frame changes, per panel (the lower-bound panel is redrawn whole).
+        self._moving = {
+            self.ax_hist: [
+                self.line_f, self.line_m, self.line_mix, self.title_hist, self.note_hist
+            ],
+            self.ax_resp: [self.scatter],
+            self.ax_ll: [self.ll_now, self.ll_vline],
+            self.ax_path: [self.path_now],
+        }
+        # What render() draws over the cached background on every frame, in this order: the
+        # moving artists and the spines, which a full draw puts above them. Legends, also above
+        # them, stay in the background and are redrawn only when something moving crosses one.
+        self._overlay = [
+            artist
+            for ax, moving in self._moving.items()
+            for artist in sorted(
+                [*moving, *(spine for spine in ax.spines.values() if spine.get_visible())],
+                key=lambda artist: artist.get_zorder(),
+            )
+        ]
+        for artist in self._overlay:
+            artist.set_animated(True)  # left out of the background
 
     # -- rebuilt when the trace changes (a new start), never on a slider move ------------------
     def set_frames(self, frames: EMFrames) -> None:
         """Point the figure at a new precomputed trace (e.g. after a change of start)."""
         self.frames = frames
+        self._background = None
         T = frames.n_iter
+        # One y-range for every frame; a start so peaked that it would flatten every later
+        # frame is left off the axis, and show() says so.
+        peaks = frames.densities.sum(axis=1).max(axis=1)  # (T+2,) max of the mixture density
+        rest = peaks[1:].max()
+        top = peaks.max() if peaks[0] <= 2.0 * rest else rest
+        self.ax_hist.set_ylim(0.0, max(0.16, 1.1 * top))
         ll = frames.log_likelihoods[: T + 1]
         self.ll_line.set_data(np.arange(T + 1), ll)
         self.bound_pts.set_data(np.arange(1, T + 2), frames.bound_after_m)
@@ -449,6 +499,11 @@ class EMFigure:
         self.diag.set_data([lo, hi], [lo, hi])
         ax.set_xlim(lo, hi)
         ax.set_ylim(lo, hi)
+        # The legend in the corner the path stays away from: below the mirror line if mu_1 > mu_0
+        # (male taller, as started), above it otherwise. Fixed, not "best": the moving marker
+        # must not move it.
+        above_mirror = np.mean(m[:, 1] - m[:, 0]) > 0
+        ax.get_legend().set_loc("lower right" if above_mirror else "upper left")
 
     # -- every slider move: index arrays, update artists ---------------------------------------
     def show(self, t: int, half: HalfStep = "E") -> None:
@@ -459,7 +514,11 @@ class EMFigure:
         self.line_f.set_data(f.x_grid, dens[0])
         self.line_m.set_data(f.x_grid, dens[1])
         self.line_mix.set_data(f.x_grid, dens[0] + dens[1])
-        self.ax_hist.set_ylim(0.0, max(0.16, 1.1 * (dens[0] + dens[1]).max()))
+        peak = (dens[0] + dens[1]).max()
+        off_axis = peak > self.ax_hist.get_ylim()[1]
+        self.note_hist.set_text(
+            f"↑ the mixture peaks at {peak:.2f} /in, off the axis" if off_axis else ""
+        )
         label = "E step" if half == "E" else "M step"
         theta = f"θ{_sup(i)}"
         self.title_hist.set_text(
@@ -497,17 +556,81 @@ class EMFigure:
 
         self.path_now.set_data([f.means[i, 0]], [f.means[i, 1]])
 
-    def png(self, dpi: float = 90) -> bytes:
-        """The figure as PNG bytes."""
-        from io import BytesIO
+    # -- drawing ------------------------------------------------------------------------------
+    def render(self, dpi: float = 90) -> np.ndarray:
+        """The current frame as an RGBA array, shape (height, width, 4), blitted (see above).
 
+        The array is a view of the canvas buffer: valid until the next render.
+        """
+        if self._background is None or self._background.dpi != dpi:
+            self._background = self._draw_background(dpi)
+        renderer = self.canvas.get_renderer()
+        self.canvas.restore_region(self._background.pixels)
+        crossed = []
+        for ax, box, under in self._background.legends:
+            if any(_crosses(artist, box, renderer) for artist in self._moving[ax]):
+                self.canvas.restore_region(under)  # lift the legend off...
+                crossed.append(ax.get_legend())
+        for artist in self._overlay:
+            artist.draw(renderer)
+        for legend in crossed:
+            legend.draw(renderer)  # ...and put it back on top, as a full draw would
+        self.ax_bound.draw(renderer)
+        return np.asarray(self.canvas.buffer_rgba())
+
+    def _draw_background(self, dpi: float) -> _Background:
+        """Draw the parts every frame of this trace shares, at ``dpi``, and keep their pixels."""
+        self.figure.set_dpi(dpi)
+        axes_with_legend = [ax for ax in self._moving if ax.get_legend() is not None]
+        hidden = [self.ax_bound, *(ax.get_legend() for ax in axes_with_legend)]
+        for artist in hidden:
+            artist.set_visible(False)
+        try:
+            self.canvas.draw()  # also leaves out the animated artists (the overlay)
+        finally:
+            for artist in hidden:
+                artist.set_visible(True)
+        renderer = self.canvas.get_renderer()
+        legends = []
+        for ax in axes_with_legend:
+            legend = ax.get_legend()
+            box = Bbox.intersection(legend.get_window_extent(renderer).padded(2), self.figure.bbox)
+            legends.append((ax, box, self.canvas.copy_from_bbox(box)))
+            legend.draw(renderer)  # a legend is the top of its panel: drawn last, as in a full draw
+        return _Background(dpi, self.canvas.copy_from_bbox(self.figure.bbox), tuple(legends))
+
+    def png(self, dpi: float = 90) -> bytes:
+        """The current frame as PNG bytes (zlib level 1: fast to encode, and to decode)."""
+        rgba = self.render(dpi)
+        height, width, _ = rgba.shape
+        image = Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)
         buffer = BytesIO()
-        # savefig restores the layout engine it found, and "no engine" is restored from the rc
-        # default: with use_style()'s constrained layout that would switch constrained layout on
-        # for every later redraw (slower, and the panels would move). Keep it off.
-        with mpl.rc_context(_NO_LAYOUT):
-            self.figure.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+        image.save(buffer, format="png", compress_level=1, dpi=(dpi, dpi))
         return buffer.getvalue()
+
+
+@dataclasses.dataclass(frozen=True)
+class _Background:
+    """The pixels every frame of one trace shares, at one dpi (see :class:`EMFigure`)."""
+
+    dpi: float
+    pixels: object  # BufferRegion of the whole figure: the static artists and the legends
+    legends: tuple  # (axes, box, BufferRegion under its legend): box = legend + 2 pixels
+
+
+def _crosses(artist, box: Bbox, renderer) -> bool:
+    """Whether ``artist`` draws any pixel inside ``box`` (display coordinates)."""
+    if not artist.get_visible():
+        return False
+    if isinstance(artist, Line2D):
+        path = artist.get_transform().transform_path(artist.get_path())
+        if len(path.vertices) == 0:
+            return False
+        # a line's pixels reach half its width, or half a marker, beyond its path
+        size = max(artist.get_markersize() + artist.get_markeredgewidth(), artist.get_linewidth())
+        box = box.padded(renderer.points_to_pixels(size / 2.0) + 1.0)
+        return bool(box.count_contains(path.vertices)) or path.intersects_bbox(box, filled=False)
+    return box.overlaps(artist.get_window_extent(renderer))
 
 
 # ---------------------------------------------------------------------------------------------

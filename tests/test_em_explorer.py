@@ -8,13 +8,16 @@ toggle and start controls are set from Python, as the widget front end would set
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import ipywidgets
+import matplotlib as mpl
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
+from matplotlib.image import imread
 
 from lecture_utils import em_plots, mixture, widgets
 from lecture_utils.data import load_heights
@@ -251,6 +254,50 @@ def test_a_slider_step_draws_the_same_pixels_as_a_fresh_figure(explorer):
     fresh = em_plots.EMFigure(explorer.explorer.frames)
     fresh.show(6, "M")
     assert fresh.png(dpi=40) == explorer.image.value
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return imread(io.BytesIO(png), format="png")
+
+
+def _full_draw(figure: em_plots.EMFigure, dpi: float) -> np.ndarray:
+    """The figure's current state drawn whole by savefig: every artist, no cached background."""
+    buffer = io.BytesIO()
+    with mpl.rc_context(em_plots._NO_LAYOUT):
+        figure.figure.savefig(buffer, format="png", dpi=dpi)
+    return _pixels(buffer.getvalue())
+
+
+def test_blitted_frames_are_the_pixels_of_a_full_draw(heights, trace, monkeypatch):
+    # Every frame blits onto one cached background; a legend is redrawn only where something
+    # moving crosses it (the log-likelihood panel's "now" line does, late in the trace).
+    figure = em_plots.EMFigure(em_plots.em_frames(heights, trace))
+    crossed = []
+    real = em_plots._crosses
+
+    def spy(artist, box, renderer):
+        crossed.append(real(artist, box, renderer))
+        return crossed[-1]
+
+    monkeypatch.setattr(em_plots, "_crosses", spy)
+    for t, half in [(0, "E"), (3, "M"), (1, "E"), (38, "E"), (40, "M"), (2, "M")]:
+        figure.show(t, half)
+        blitted = _pixels(figure.png(dpi=50))
+        assert np.array_equal(blitted, _full_draw(figure, 50)), (t, half)
+    assert any(crossed) and not all(crossed)
+
+
+def test_a_start_density_off_the_axis_is_named_and_later_frames_keep_their_scale(heights):
+    narrow = mixture.run_em(heights, start(mu0=50.0, mu1=52.0, sigma=0.5, pi=0.1), max_iter=20)
+    figure = em_plots.EMFigure(em_plots.em_frames(heights, narrow))
+    top = figure.ax_hist.get_ylim()[1]
+    figure.show(0, "E")
+    assert "off the axis" in figure.note_hist.get_text()
+    blitted = _pixels(figure.png(dpi=40))
+    assert np.array_equal(blitted, _full_draw(figure, 40))
+    figure.show(1, "E")
+    assert figure.note_hist.get_text() == "" and figure.ax_hist.get_ylim()[1] == top
+    assert top < 0.3  # the start's peak (about 0.7 /in) would flatten every later frame
 
 
 def test_stored_responsibilities_give_the_same_frames(heights, frames):
