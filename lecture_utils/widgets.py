@@ -62,7 +62,7 @@ class EMExplorer:
         max_iter: int = 300,
         tol: float = 1e-6,
         shared_variance: bool = True,
-        dpi: float = 90,
+        dpi: float = 80,
     ) -> None:
         import ipywidgets as widgets
         import numpy as np
@@ -214,7 +214,7 @@ def em_explorer(
     max_iter: int = 300,
     tol: float = 1e-6,
     shared_variance: bool = True,
-    dpi: float = 90,
+    dpi: float = 80,
 ):
     """The interactive EM on the heights (slide 13): a slider over the iterations of ``trace``.
 
