@@ -10,11 +10,10 @@
 
 from __future__ import annotations
 
-import time
 
 import matplotlib
 import numpy as np
-from run import Row
+from run import Row, interleaved_best
 from scipy import stats
 
 matplotlib.use("Agg")
@@ -24,16 +23,6 @@ from lecture_utils.data import load_heights  # noqa: E402
 
 REPEAT = 5
 
-
-def interleaved_best(ours, reference, repeat: int = REPEAT) -> tuple[float, float]:
-    """Best times of the two, measured alternately so both see the same machine load."""
-    best = [float("inf"), float("inf")]
-    for _ in range(repeat):
-        for k, fn in enumerate((ours, reference)):
-            start = time.perf_counter()
-            fn()
-            best[k] = min(best[k], time.perf_counter() - start)
-    return best[0], best[1]
 
 
 def _is_male() -> np.ndarray:
@@ -80,7 +69,7 @@ def row_explorer_redraw() -> Row:
     def reference():
         _recap_png(box.figure)
 
-    ours_time, reference_time = interleaved_best(ours, reference)
+    ours_time, reference_time = interleaved_best(ours, reference, repeat=REPEAT)
     box.update(1050)
     same = "MLE 0.773" in box.readout.value
     return Row("explorer: one move of the n slider", ours_time, reference_time,

@@ -8,10 +8,9 @@ of those draws (scale, shift, compare, one matrix-vector product with the electo
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
-from run import Row
+from run import Row, interleaved_best
 
 from lecture_utils.data import load_polls_2016, load_results_2016
 from lecture_utils.election import simulate_elections, state_averages
@@ -19,17 +18,6 @@ from lecture_utils.election import simulate_elections, state_averages
 N_SIMS = 100_000
 REPEAT = 7
 
-
-def interleaved_best(ours, reference, repeat: int = REPEAT) -> tuple[float, float]:
-    """Best times of the two, measured alternately so both see the same machine load
-    (the CI machine is shared)."""
-    best = [float("inf"), float("inf")]
-    for _ in range(repeat):
-        for k, fn in enumerate((ours, reference)):
-            start = time.perf_counter()
-            fn()
-            best[k] = min(best[k], time.perf_counter() - start)
-    return best[0], best[1]
 
 
 def row_simulate_elections() -> Row:
@@ -44,7 +32,7 @@ def row_simulate_elections() -> Row:
         return np.random.default_rng(1).standard_normal((N_SIMS, n_states))
 
     sims = ours()
-    ours_time, reference_time = interleaved_best(ours, reference)
+    ours_time, reference_time = interleaved_best(ours, reference, repeat=REPEAT)
     same = bool(((sims.clinton_ev + sims.trump_ev) == 538).all()
                 and sims.clinton_ev.size == N_SIMS and 0.5 < sims.p_clinton_win < 1.0)
     return Row(
