@@ -134,7 +134,7 @@ def measure() -> tuple[float, float, str]:
                 page = browser.new_page(viewport={"width": 1400, "height": 900})
                 bh.open_notebook(page, server, path.relative_to(root).as_posix())
                 bh.run_all_cells(page)
-                bh.wait_until_done(page, bh.code_cell_count(path))
+                bh.wait_until_done(page, bh.code_cell_count(path), server=server)
                 problems = bh.page_problems(page)
                 if problems:
                     raise RuntimeError(f"{path.name}: {problems}")

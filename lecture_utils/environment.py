@@ -7,18 +7,34 @@ import pathlib
 import re
 import sys
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 __all__ = ["check_environment", "pinned_versions"]
 
 REQUIREMENTS = pathlib.Path(__file__).resolve().parent.parent / "requirements.txt"
 _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s#;]+)")
 
 
-def pinned_versions(path: str | pathlib.Path = REQUIREMENTS) -> dict[str, str]:
-    """``{package: version}`` for every ``name==version`` line of a requirements file."""
+def pinned_versions(path: str | pathlib.Path = REQUIREMENTS,
+                    environment: dict[str, str] | None = None) -> dict[str, str]:
+    """``{package: version}`` for every ``name==version`` line of a requirements file.
+
+    A line with an environment marker (``ipykernel==6.31.0; python_version < "3.11"``) counts
+    only where its marker holds: in this interpreter, or in ``environment`` (marker variables
+    such as ``{"python_version": "3.10"}``) when given.
+    """
     pins = {}
-    for line in pathlib.Path(path).read_text(encoding="utf-8").splitlines():
-        match = _PIN.match(line.split("#", 1)[0])
-        if match:
+    for number, line in enumerate(pathlib.Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        text = line.split("#", 1)[0].strip()
+        match = _PIN.match(text)
+        if not match:
+            continue
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement as exc:
+            raise ValueError(f"{path}, line {number}: {text!r} is not a valid requirement "
+                             f"({exc})") from None
+        if requirement.marker is None or requirement.marker.evaluate(environment):
             pins[match.group(1)] = match.group(2)
     return pins
 

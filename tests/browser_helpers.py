@@ -416,19 +416,43 @@ def run_all_cells(page, attempts: int = 3, started_within: float = 15.0) -> int:
     raise AssertionError(f"Run All Cells showed no running cell after {attempts} attempts")
 
 
+def kernel_states(server: Server) -> list[str]:
+    """The server's view of its kernels: ``execution_state`` of each ("idle", "busy", ...)."""
+    return [k.get("execution_state", "?") for k in server.api("GET", "api/kernels") or []]
+
+
+def log_tail(server: Server, chars: int = 3000) -> str:
+    """The end of the server's log (kernel tracebacks land there)."""
+    return server.log.read_text(errors="replace")[-chars:]
+
+
 def wait_until_done(page, expected_cells: int, timeout: float = 300.0,
-                    stopped_for: float = 10.0) -> list[str]:
+                    stopped_for: float = 10.0, server: Server | None = None,
+                    unanswered_for: float = 45.0) -> list[str]:
     """Wait until no prompt shows ``[*]``, every non-empty code cell has a number, the kernel
     is idle and every output has rendered (see :func:`wait_for_outputs`).
 
     Run All stops at a cell that raises: if nothing runs for ``stopped_for`` seconds while
     cells are still unnumbered, fail at once (with what the outputs show), not at ``timeout``.
+
+    With ``server``: if no cell has finished after ``unanswered_for`` seconds while the server
+    says the kernel is idle, the kernel never took the requests (ipykernel 7.0-7.3 could strand
+    an execute_request on its shell socket: ipython/ipykernel#1554, fixed in 7.4.0). Fail at
+    once, with the server log, instead of waiting for ``timeout``.
     """
-    deadline = time.monotonic() + timeout
+    start = time.monotonic()
+    deadline = start + timeout
     stalled_since = None
     while time.monotonic() < deadline:
         now = prompts(page)
         done = [p for p in now if EXECUTED.match(p)]
+        if (server is not None and not done and "[*]:" in now
+                and time.monotonic() - start > unanswered_for
+                and kernel_states(server) == ["idle"]):
+            raise AssertionError(
+                f"the kernel is idle but none of Run All's {expected_cells} cells ran in "
+                f"{unanswered_for:.0f} s {now}: its execute requests were never taken "
+                f"(see ipython/ipykernel#1554). Server log:\n{log_tail(server)}")
         if "[*]:" not in now and len(done) >= expected_cells:
             wait_for_idle(page, timeout=max(1.0, deadline - time.monotonic()))
             wait_for_outputs(page, timeout=max(1.0, deadline - time.monotonic()))
@@ -442,7 +466,9 @@ def wait_until_done(page, expected_cells: int, timeout: float = 300.0,
                                  f"{now}; outputs show {page_problems(page)}:\n"
                                  + first_traceback(page))
         time.sleep(0.5)
-    raise AssertionError(f"cells still running or never run after {timeout:.0f} s: {prompts(page)}")
+    raise AssertionError(f"cells still running or never run after {timeout:.0f} s: {prompts(page)}"
+                         + (f"; kernels {kernel_states(server)}; server log:\n{log_tail(server)}"
+                            if server is not None else ""))
 
 
 def first_traceback(page, scope: str = CURRENT_PANEL) -> str:

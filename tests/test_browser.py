@@ -22,6 +22,7 @@ import sys
 
 import nbformat
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import browser_helpers as bh
 from conftest import IN_CI, ROOT
@@ -115,7 +116,7 @@ def test_notebook_widgets_work_in_jupyterlab(case, lab, page, served):
     try:
         bh.open_notebook(page, lab, relpath)
         bh.run_all_cells(page)
-        final = bh.wait_until_done(page, n_cells)
+        final = bh.wait_until_done(page, n_cells, server=lab)
 
         assert final == [f"[{i}]:" for i in range(1, n_cells + 1)], (
             f"{relpath}: not one clean top-to-bottom run: {final}")
@@ -162,7 +163,7 @@ def test_the_checks_catch_a_broken_notebook(lab, page):
         bh.run_all_cells(page)
         with pytest.raises(AssertionError, match=f"Run All stopped after {n - 1} of {n} cells"
                            r"(.|\n)*ValueError"):
-            bh.wait_until_done(page, n, stopped_for=5)
+            bh.wait_until_done(page, n, stopped_for=5, server=lab)
         bh.wait_for_outputs(page)
         assert bh.page_problems(page) == sorted(bh.PROBLEMS)
         explorer = page.locator(f"{bh.CURRENT_PANEL} .lecture-explorer").first
@@ -217,7 +218,15 @@ def test_explorers_work_as_voila_dashboards(case, browser, served, tmp_path_fact
         context = browser.new_context(viewport={"width": 1200, "height": 900})
         page = context.new_page()
         try:
-            page.goto(server.url(""), timeout=180_000)
+            try:
+                page.goto(server.url(""), timeout=180_000)
+            except PlaywrightTimeout:
+                # Voilà streams the page while it runs the cells: a page that never finishes
+                # loading is a kernel that never answered. Say so, with Voilà's log.
+                raise AssertionError(
+                    f"the Voilà page of {case} did not finish loading in 180 s (a cell never "
+                    f"finished; see ipython/ipykernel#1554). Voilà log:\n{bh.log_tail(server)}"
+                ) from None
             explorers = page.locator(".lecture-explorer")
             explorers.first.wait_for(state="visible", timeout=180_000)
             bh.wait_for_outputs(page, "body")

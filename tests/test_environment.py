@@ -12,29 +12,34 @@ import pytest
 import yaml
 
 from conftest import ROOT
+from packaging.markers import Marker
+
 from lecture_utils.environment import _PIN as PIN
+from lecture_utils.environment import pinned_versions
 
 
 def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def read_pins(path) -> dict[str, str]:
-    pins = {}
+def read_pins(path, environment: dict[str, str] | None = None) -> dict[str, str]:
+    """The exact pins of a requirements file that apply in ``environment`` (this interpreter
+    by default); every non-comment line must be an exact ``name==version`` pin."""
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        match = PIN.match(line)
-        assert match, f"{path.name}: {line!r} is not an exact `name==version` pin"
-        pins[canonical(match.group(1))] = match.group(2)
-    return pins
+        if line:
+            assert PIN.match(line), f"{path.name}: {line!r} is not an exact `name==version` pin"
+    return {canonical(name): version
+            for name, version in pinned_versions(path, environment).items()}
+
+
+ENVIRONMENT_YML = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+SUPPORTED_PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 
 
 def environment_pins() -> dict[str, str]:
-    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     pins = {}
-    for dep in env["dependencies"]:
+    for dep in ENVIRONMENT_YML["dependencies"]:
         entries = dep["pip"] if isinstance(dep, dict) else [dep]
         for entry in entries:
             match = PIN.match(entry)
@@ -43,17 +48,55 @@ def environment_pins() -> dict[str, str]:
     return pins
 
 
+def environment_python_floor() -> str:
+    """The lowest Python environment.yml allows (``python>=3.11,<3.14`` -> "3.11")."""
+    spec = next(d for d in ENVIRONMENT_YML["dependencies"]
+                if isinstance(d, str) and d.startswith("python"))
+    match = re.search(r">=\s*(3\.\d+)", spec)
+    assert match, f"environment.yml: {spec!r} has no lower bound"
+    return match.group(1)
+
+
 BASE = read_pins(ROOT / "requirements.txt")
 DEV = read_pins(ROOT / "requirements-dev.txt")
 
 
 def test_environment_yml_has_the_same_pins_as_requirements():
+    """conda cannot read pip's environment markers: environment.yml must equal the pins that
+    apply on its lowest Python (and, by the test below, on every supported Python)."""
     env = environment_pins()
-    assert env == BASE, (
+    base = read_pins(ROOT / "requirements.txt", {"python_version": environment_python_floor()})
+    assert env == base, (
         "environment.yml and requirements.txt disagree: "
-        f"only in environment.yml {sorted(set(env.items()) - set(BASE.items()))}, "
-        f"only in requirements.txt {sorted(set(BASE.items()) - set(env.items()))}"
+        f"only in environment.yml {sorted(set(env.items()) - set(base.items()))}, "
+        f"only in requirements.txt {sorted(set(base.items()) - set(env.items()))}"
     )
+
+
+@pytest.mark.parametrize("path", ["requirements.txt", "requirements-dev.txt"])
+def test_every_supported_python_gets_one_pin_per_package(path):
+    """A pin behind a marker (``; python_version < "3.11"``) has a partner for the other
+    Pythons: every supported Python installs the same packages, each exactly once."""
+    lines = [ln.split("#", 1)[0].strip()
+             for ln in (ROOT / path).read_text(encoding="utf-8").splitlines()]
+    names = {canonical(PIN.match(ln).group(1)) for ln in lines if ln}
+    for python in SUPPORTED_PYTHONS:
+        applies = [canonical(PIN.match(ln).group(1)) for ln in lines if ln and (
+            ";" not in ln or Marker(ln.split(";", 1)[1]).evaluate({"python_version": python}))]
+        assert sorted(applies) == sorted(names), (
+            f"{path} on Python {python}: pins {sorted(applies)}, packages {sorted(names)}")
+
+
+def test_pinned_versions_follows_markers(tmp_path):
+    req = tmp_path / "requirements.txt"
+    req.write_text('a==1.0  # always\n'
+                   'b==2.0; python_version >= "3.11"  # new Pythons\n'
+                   'b==1.5; python_version < "3.11"\n', encoding="utf-8")
+    assert read_pins(req, {"python_version": "3.10"}) == {"a": "1.0", "b": "1.5"}
+    assert read_pins(req, {"python_version": "3.12"}) == {"a": "1.0", "b": "2.0"}
+    req.write_text('a==1.0; python_version >> "3"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="line 1.*not a valid requirement"):
+        pinned_versions(req)
 
 
 def test_environment_yml_comments_every_line():
