@@ -8,6 +8,36 @@ notebook reads on GitHub, in nbval and without a kernel.
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+from scipy import stats
+
+from lecture_utils import bayes, em_plots, mixture
+from lecture_utils.bayes import BetaDist, NormalDist
+from lecture_utils.election import ev_histogram, plot_ev_histogram, plot_published_forecasts
+from lecture_utils.plotting import COLORS
+
+
+def _png(fig: Figure, dpi: float) -> bytes:
+    """The figure as PNG bytes at ``dpi`` (no tight bbox: its size in pixels is figsize * dpi)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _figure_image(width_px: float) -> widgets.Image:
+    """The explorer's figure: shown at its own pixel width (sharp, never stretched to the cell's
+    width by the VBox), and scaled down with its aspect ratio kept when the cell is narrower."""
+    image = widgets.Image(format="png", layout=widgets.Layout(
+        width=f"{round(width_px)}px", max_width="100%", height="auto"))
+    image.add_class("explorer-figure")
+    return image
+
+
 # ---------------------------------------------------------------------------------------------
 # EM explorer (slides 12-13): lecture_utils.mixture traces
 # ---------------------------------------------------------------------------------------------
@@ -15,9 +45,7 @@ from __future__ import annotations
 
 def _em_init_params(mu0: float, mu1: float, sigma: float, pi: float):
     """MixtureParams for the start (mu_0, mu_1, sigma, pi = P(male)) of the heights model."""
-    import numpy as np
 
-    from lecture_utils import mixture
 
     return mixture.MixtureParams(
         weights=np.array([1.0 - pi, pi]),
@@ -28,8 +56,6 @@ def _em_init_params(mu0: float, mu1: float, sigma: float, pi: float):
 
 def _em_start_slider(description: str, value: float, lo: float, hi: float, step: float):
     """A start-value slider that reports only when released (so EM reruns once per change)."""
-    import ipywidgets as widgets
-    import numpy as np
 
     return widgets.FloatSlider(
         value=float(np.clip(value, lo, hi)),
@@ -64,10 +90,7 @@ class EMExplorer:
         shared_variance: bool = True,
         dpi: float = 80,
     ) -> None:
-        import ipywidgets as widgets
-        import numpy as np
-
-        from lecture_utils import em_plots
+        
 
         self.x = np.asarray(x, dtype=float)
         self.max_iter, self.tol, self.shared_variance, self.dpi = (
@@ -108,8 +131,7 @@ class EMExplorer:
         )
         self.readout = widgets.HTML()
         self.readout.add_class("explorer-readout")
-        self.image = widgets.Image(format="png")
-        self.image.add_class("explorer-figure")
+        self.image = _figure_image(self.figure.figure.get_figwidth() * dpi)
 
         start = trace.params[0]
         lo, hi = float(np.floor(self.x.min())) - 5.0, float(np.ceil(self.x.max())) + 5.0
@@ -156,7 +178,6 @@ class EMExplorer:
 
     def redraw(self) -> None:
         """Index the precomputed frames, update the artists, render the PNG and the readout."""
-        from lecture_utils import em_plots
 
         t, half = int(self.slider.value), self.half.value
         self.figure.show(t, half)
@@ -188,7 +209,6 @@ class EMExplorer:
 
     def _restart(self, change) -> None:
         """A start value changed: run EM once from the new start, precompute, redraw once."""
-        from lecture_utils import em_plots, mixture
 
         c = {name: control.value for name, control in self.controls.items()}
         init = _em_init_params(c["mu0"], c["mu1"], c["sigma"], c["pi"])
@@ -246,21 +266,6 @@ def em_explorer(
 # Fish HMM explorers (slide 6): lecture_utils.hmm posteriors
 # ---------------------------------------------------------------------------------------------
 
-import numpy as np  # noqa: E402  (imports of the fish explorers, kept under their banner)
-import ipywidgets as widgets  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from lecture_utils.plotting import COLORS  # noqa: E402
-
-
-def _fish_png(fig, dpi: float = 80) -> bytes:
-    from io import BytesIO
-
-    buf = BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
-
 
 @dataclass(frozen=True)
 class _FilterFrames:
@@ -276,7 +281,6 @@ class _FilterFrames:
 
 
 def _filter_frames(post, x, lam: float, truth=None) -> _FilterFrames:
-    from scipy import stats
 
     dz = post.spacing
     like = np.exp(stats.poisson.logpmf(np.asarray(x)[:, None], lam * post.grid[None, :])
@@ -362,8 +366,7 @@ def fish_filter_explorer(post, x, lam: float, truth=None, dpi: float = 80) -> wi
     slider.add_class("explorer-main-slider")
     readout = widgets.HTML()
     readout.add_class("explorer-readout")
-    image = widgets.Image(format="png")
-    image.add_class("explorer-figure")
+    image = _figure_image(fig.get_figwidth() * dpi)
 
     def update(t: int) -> None:
         i = int(t) - 1
@@ -378,7 +381,7 @@ def fish_filter_explorer(post, x, lam: float, truth=None, dpi: float = 80) -> wi
                          f"count x<sub>t</sub> = {frames.x[i]} (x<sub>t</sub>/λ = "
                          f"{frames.x[i] / frames.lam:.0f}) → filtered mean "
                          f"{means['filtered'][i]:.0f}{truth_txt}")
-        image.value = _fish_png(fig, dpi)
+        image.value = _png(fig, dpi)
 
     slider.observe(lambda change: update(change["new"]), names="value")
     update(1)
@@ -470,8 +473,7 @@ def fish_parameter_explorer(sweep, x, truth=None, dpi: float = 80) -> widgets.VB
     slider.add_class("explorer-main-slider")
     readout = widgets.HTML()
     readout.add_class("explorer-readout")
-    image = widgets.Image(format="png")
-    image.add_class("explorer-figure")
+    image = _figure_image(fig.get_figwidth() * dpi)
 
     def update(i: int, j: int) -> None:
         verts = np.column_stack([np.r_[steps, steps[::-1]],
@@ -483,7 +485,7 @@ def fish_parameter_explorer(sweep, x, truth=None, dpi: float = 80) -> widgets.VB
         readout.value = (f"σ = {sig[i]:.3g} fish · λ = {lams[j]:.3g} · log-likelihood "
                          f"{ll[i, j]:.1f} (best on this grid: σ = {sig[best[0]]:.3g}, "
                          f"λ = {lams[best[1]]:.3g}, {ll.max():.1f})")
-        image.value = _fish_png(fig, dpi)
+        image.value = _png(fig, dpi)
 
     steps = np.arange(1, sweep.mean.shape[-1] + 1)
 
@@ -511,19 +513,10 @@ def _half(values: np.ndarray) -> float:
 # Election explorer (slides 7-8): lecture_utils.election simulations
 # ---------------------------------------------------------------------------------------------
 
-import io as _election_io  # noqa: E402
-
-import numpy as _election_np  # noqa: E402
-
-
-def _election_png(fig, dpi: int = 80) -> bytes:
-    buffer = _election_io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
-
 
 def election_explorer(national_sds, sims, *, published: dict[str, float] | None = None,
-                      actual_clinton_ev: int | None = None, bin_width: int = 10):
+                      actual_clinton_ev: int | None = None, bin_width: int = 10,
+                      dpi: float = 80):
     """Slide along the SD of the shared national polling error (slide 8).
 
     Parameters
@@ -536,6 +529,8 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
         Reference lines on the P(win) curve (``election.PUBLISHED_FORECASTS_2016``).
     actual_clinton_ev : int, optional
         Marked on the histogram.
+    dpi : float
+        Resolution of the figure; the image is shown at its own pixel size, 10 in * dpi wide.
 
     Returns
     -------
@@ -543,25 +538,19 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
     ``.update(i)``, which shows grid point ``i``. Every histogram is computed here, once; a
     slider move only swaps artists' data and re-renders the PNG.
     """
-    import ipywidgets as widgets
-    from matplotlib.figure import Figure
-
-    from lecture_utils.election import ev_histogram, plot_ev_histogram, plot_published_forecasts
-    from lecture_utils.plotting import COLORS
-
-    sds = _election_np.asarray(national_sds, dtype=float)
-    if sds.ndim != 1 or sds.size < 2 or not _election_np.all(_election_np.diff(sds) > 0):
+    sds = np.asarray(national_sds, dtype=float)
+    if sds.ndim != 1 or sds.size < 2 or not np.all(np.diff(sds) > 0):
         raise ValueError("national_sds must be an increasing sequence of at least 2 SDs")
     if len(sims) != sds.size:
         raise ValueError(f"sims must hold one ElectionSims per SD: {len(sims)} != {sds.size}")
     total, threshold = sims[0].total_ev, sims[0].win_threshold
-    p_win = _election_np.array([s.p_clinton_win for s in sims])
+    p_win = np.array([s.p_clinton_win for s in sims])
     hists = [ev_histogram(s.clinton_ev, total, bin_width) for s in sims]
     edges = hists[0][0]
-    fractions = _election_np.array([h[1] for h in hists])
+    fractions = np.array([h[1] for h in hists])
     clinton_side = edges[:-1] >= threshold
     surprise = (None if actual_clinton_ev is None else
-                _election_np.array([s.p_clinton_ev_at_most(actual_clinton_ev) for s in sims]))
+                np.array([s.p_clinton_ev_at_most(actual_clinton_ev) for s in sims]))
 
     fig = Figure(figsize=(10, 3.8), layout="constrained")
     ax_hist, ax_curve = fig.subplots(1, 2, width_ratios=[1.3, 1])
@@ -578,8 +567,7 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
     ax_curve.set_ylim(0.5, 1.02)
     title = ax_hist.set_title("")
 
-    image = widgets.Image(format="png")
-    image.add_class("explorer-figure")
+    image = _figure_image(fig.get_figwidth() * dpi)
     readout = widgets.HTML()
     readout.add_class("explorer-readout")
     step = float(sds[1] - sds[0])
@@ -590,9 +578,9 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
     slider.add_class("explorer-main-slider")
 
     def update(i: int) -> None:
-        i = int(_election_np.clip(i, 0, sds.size - 1))
-        trump_bars.set_data(_election_np.where(clinton_side, 0, fractions[i]), edges)
-        clinton_bars.set_data(_election_np.where(clinton_side, fractions[i], 0), edges)
+        i = int(np.clip(i, 0, sds.size - 1))
+        trump_bars.set_data(np.where(clinton_side, 0, fractions[i]), edges)
+        clinton_bars.set_data(np.where(clinton_side, fractions[i], 0), edges)
         marker.set_data([sds[i]], [p_win[i]])
         ax_hist.set_ylim(0, min(1.0, 1.15 * fractions[i].max()))
         title.set_text(rf"shared national error $\sigma_\delta$ = {sds[i]:.2f} points")
@@ -601,7 +589,7 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
         if surprise is not None:
             text += f" · P(Clinton ≤ {actual_clinton_ev} EV) = {surprise[i]:.4f}"
         readout.value = text
-        image.value = _election_png(fig)
+        image.value = _png(fig, dpi)
 
     def on_change(change) -> None:
         update(int(round((change["new"] - sds[0]) / step)))
@@ -614,24 +602,13 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
     return box
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Bayesian recap explorers (slide 2): conjugate posteriors
 # ---------------------------------------------------------------------------------------------
 
-import io as _recap_io  # noqa: E402
-
-import numpy as _recap_np  # noqa: E402
-
-
-def _recap_png(fig, dpi: int = 72) -> bytes:
-    buffer = _recap_io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
-
 
 def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str,
-                    what: str, describe_data):
+                    what: str, describe_data, dpi: float = 80):
     """The shared body of the two conjugate explorers.
 
     ``hyper`` maps a prior parameter's name to ``(value, min, max, step, description)``;
@@ -639,13 +616,9 @@ def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str
     Precomputed once: the data and the grid. A slider move recomputes only the closed-form
     posteriors (one vectorised cumulative sum over the data) and the curves on the grid.
     """
-    import ipywidgets as widgets
-    from matplotlib.figure import Figure
 
-    from lecture_utils import bayes
-    from lecture_utils.plotting import COLORS
 
-    grid = _recap_np.asarray(grid, dtype=float)
+    grid = np.asarray(grid, dtype=float)
     n_max = data.size
     if not 1 <= n <= n_max:
         raise ValueError(f"n must be between 1 and len(data) = {n_max}, got {n}")
@@ -667,9 +640,9 @@ def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str
     fig = Figure(figsize=(10, 3.6), layout="none")  # fixed margins: redraws never move the axes
     ax_post, ax_path = fig.subplots(1, 2, width_ratios=[1.15, 1])
     fig.subplots_adjust(left=0.035, right=0.985, bottom=0.15, top=0.9, wspace=0.17)
-    (prior_line,) = ax_post.plot(grid, _recap_np.zeros_like(grid), "--", color="0.5",
+    (prior_line,) = ax_post.plot(grid, np.zeros_like(grid), "--", color="0.5",
                                  label="prior")
-    (post_line,) = ax_post.plot(grid, _recap_np.zeros_like(grid), color=COLORS["bound"], lw=2,
+    (post_line,) = ax_post.plot(grid, np.zeros_like(grid), color=COLORS["bound"], lw=2,
                                 label="posterior")
     styles = {"MAP": (COLORS["Female"], "-"), "LMSE": (COLORS["Male"], "--"),
               "MLE": (COLORS["truth"], ":")}
@@ -682,10 +655,10 @@ def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str
     ax_post.legend(loc="upper left", fontsize=8)
     title = ax_post.set_title("")
 
-    ns = _recap_np.arange(1, n_max + 1)
-    path_lines = {k: ax_path.plot(ns, _recap_np.zeros(n_max), color=c, ls=ls, lw=1.6,
+    ns = np.arange(1, n_max + 1)
+    path_lines = {k: ax_path.plot(ns, np.zeros(n_max), color=c, ls=ls, lw=1.6,
                                   label=k)[0] for k, (c, ls) in styles.items()}
-    band = [ax_path.plot(ns, _recap_np.zeros(n_max), color=COLORS["bound"], lw=0.8,
+    band = [ax_path.plot(ns, np.zeros(n_max), color=COLORS["bound"], lw=0.8,
                          alpha=0.7, label="95% credible interval" if j == 0 else None)[0]
             for j in range(2)]
     n_marker = ax_path.axvline(n, color="0.3", lw=1)
@@ -695,8 +668,7 @@ def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str
     ax_path.set_ylabel(what)
     ax_path.set_title("MAP, LMSE and MLE as n grows")
 
-    image = widgets.Image(format="png")
-    image.add_class("explorer-figure")
+    image = _figure_image(fig.get_figwidth() * dpi)
     readout = widgets.HTML()
     readout.add_class("explorer-readout")
     slider = widgets.IntSlider(value=n, min=1, max=n_max, description="n",
@@ -733,7 +705,7 @@ def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str
                 raise ValueError(f"prior parameters must be among {sorted(prior_sliders)}, "
                                  f"got {sorted(unknown)}")
             set_prior(**prior_values)
-        i = int(_recap_np.clip(slider.value if i is None else i, 1, n_max))
+        i = int(np.clip(slider.value if i is None else i, 1, n_max))
         path, prior = state["path"], state["prior"]
         post = posterior_at(path, i - 1)
         density = post.pdf(grid)
@@ -751,7 +723,7 @@ def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str
         readout.value = (f"n = {i} · {describe_data(i)} · posterior {name} · "
                          f"MAP {estimates['MAP']:.3f} · LMSE {estimates['LMSE']:.3f} · "
                          f"MLE {estimates['MLE']:.3f}")
-        image.value = _recap_png(fig)
+        image.value = _png(fig, dpi)
 
     def on_n(change) -> None:
         update(change["new"])
@@ -786,16 +758,15 @@ def beta_bernoulli_explorer(z, *, a: float = 2.0, b: float = 2.0, n: int = 20,
     ipywidgets.VBox with ``.slider`` (IntSlider n), ``.prior_sliders`` (dict), ``.readout``
     (HTML), ``.image`` (Image), ``.figure`` and ``.update(n, a=..., b=...)``.
     """
-    from lecture_utils.bayes import BetaDist, _data
 
-    z = _data(z, "z", binary=True, allow_empty=False)
+    z = bayes._data(z, "z", binary=True, allow_empty=False)
     BetaDist(a, b)  # validates a and b
-    counts = _recap_np.cumsum(z).astype(int)
+    counts = np.cumsum(z).astype(int)
 
     def describe(i: int) -> str:
         return f"{counts[i - 1]} {ones} ({counts[i - 1] / i:.1%})"
 
-    return _recap_explorer(data=z, family="beta", n=n, grid=_recap_np.linspace(0, 1, 401),
+    return _recap_explorer(data=z, family="beta", n=n, grid=np.linspace(0, 1, 401),
                            xlabel=what, what=what, describe_data=describe,
                            hyper={"a": (float(a), 0.5, 50.0, 0.5, "prior a"),
                                   "b": (float(b), 0.5, 50.0, 0.5, "prior b")})
@@ -806,19 +777,18 @@ def normal_normal_explorer(x, sigma: float, *, m0: float = 66.0, s0: float = 4.0
     """Slide 2: the normal posterior of a mean μ after the first ``n`` observations ``x``,
     each N(μ, σ²) with ``sigma`` known. Sliders: ``n`` (main), prior mean ``m0`` and prior
     SD ``s0``. Same layout and attributes as :func:`beta_bernoulli_explorer`."""
-    from lecture_utils.bayes import NormalDist, _data, _positive
 
-    x = _data(x, "x", allow_empty=False)
-    sigma = _positive(sigma, "sigma")
+    x = bayes._data(x, "x", allow_empty=False)
+    sigma = bayes._positive(sigma, "sigma")
     NormalDist(m0, s0)  # validates m0 and s0
-    grid = _recap_np.linspace(x.min() - 2, x.max() + 2, 601) if grid is None else grid
-    means = _recap_np.cumsum(x) / _recap_np.arange(1, x.size + 1)
+    grid = np.linspace(x.min() - 2, x.max() + 2, 601) if grid is None else grid
+    means = np.cumsum(x) / np.arange(1, x.size + 1)
 
     def describe(i: int) -> str:
         return f"sample mean {means[i - 1]:.2f}"
 
     describe.sigma = sigma
-    lo, hi = float(_recap_np.min(grid)), float(_recap_np.max(grid))
+    lo, hi = float(np.min(grid)), float(np.max(grid))
     return _recap_explorer(data=x, family="normal", n=n, grid=grid, xlabel=what, what=what,
                            describe_data=describe,
                            hyper={"m0": (float(m0), lo, hi, 0.5, "prior mean m₀"),

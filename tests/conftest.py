@@ -50,3 +50,14 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def assert_figure_shown_at_own_size(image) -> None:
+    """An explorer's ``widgets.Image`` holds a PNG and is laid out at that PNG's pixel width
+    (scaled down, never up, in a narrow cell): a VBox would otherwise stretch it, blurred, to
+    the cell's width."""
+    png = image.value
+    assert png[:8] == b"\x89PNG\r\n\x1a\n", "the explorer's image is not a PNG"
+    width = int.from_bytes(png[16:20], "big")               # the IHDR chunk's width field
+    assert image.layout.width == f"{width}px", (image.layout.width, width)
+    assert image.layout.max_width == "100%" and image.layout.height == "auto"

@@ -13,6 +13,7 @@ from scipy import stats
 from lecture_utils import bayes
 from lecture_utils.data import load_eight_schools
 from lecture_utils.data import load_heights
+from conftest import assert_figure_shown_at_own_size
 
 HEIGHTS = load_heights()
 IS_MALE = (HEIGHTS["sex"] == "Male").to_numpy(dtype=float)
@@ -245,6 +246,7 @@ def test_beta_bernoulli_explorer_follows_its_sliders():
     assert "explorer-main-slider" in box.slider._dom_classes
     assert "explorer-readout" in box.readout._dom_classes
     assert "explorer-figure" in box.image._dom_classes
+    assert_figure_shown_at_own_size(box.image)
     k = int(IS_MALE[:20].sum())
     assert f"posterior Beta({2 + k:.1f}, {2 + 20 - k:.1f})" in box.readout.value
     first_png = box.image.value
@@ -268,6 +270,7 @@ def test_normal_normal_explorer_matches_the_closed_form():
     from lecture_utils.widgets import normal_normal_explorer
 
     box = normal_normal_explorer(MEN, 3.6, m0=66.0, s0=4.0, n=5)
+    assert_figure_shown_at_own_size(box.image)
     post = bayes.normal_normal_posterior(bayes.NormalDist(66.0, 4.0), MEN[:5], 3.6)
     assert f"posterior N({post.mean:.2f}, {post.sd:.2f}²)" in box.readout.value
     box.update(812, s0=1.0)

@@ -31,6 +31,7 @@ from lecture_utils.election import (
     state_averages,
     winner_take_all_ev,
 )
+from conftest import assert_figure_shown_at_own_size
 
 
 @pytest.fixture(scope="module")
@@ -349,6 +350,7 @@ def test_election_explorer_follows_its_slider(averages, ev):
     assert "explorer-main-slider" in box.slider._dom_classes
     assert "explorer-readout" in box.readout._dom_classes
     assert "explorer-figure" in box.image._dom_classes
+    assert_figure_shown_at_own_size(box.image)
     first_text, first_png = box.readout.value, box.image.value
     assert first_png[:8] == b"\x89PNG\r\n\x1a\n"
     box.slider.value = 4.0

@@ -22,6 +22,7 @@ from matplotlib.image import imread
 from lecture_utils import em_plots, mixture, widgets
 from lecture_utils.data import load_heights
 from lecture_utils.plotting import use_style
+from conftest import assert_figure_shown_at_own_size
 
 use_style()
 
@@ -187,6 +188,7 @@ def test_explorer_follows_the_widget_contract(explorer, trace):
     assert "explorer-readout" in explorer.readout._dom_classes
     assert isinstance(explorer.image, ipywidgets.Image) and explorer.image.format == "png"
     assert "explorer-figure" in explorer.image._dom_classes
+    assert_figure_shown_at_own_size(explorer.image)
     assert explorer.slider.max == explorer.play.max == trace.n_iter
     link = explorer.explorer.play_link  # Play drives the slider in the browser
     assert link.source == (explorer.play, "value") and link.target == (explorer.slider, "value")

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lecture_utils import hmm
+from conftest import assert_figure_shown_at_own_size
 
 LAM, MU, SIGMA = 0.2, 500.0, 25.0
 
@@ -369,6 +370,7 @@ def test_filter_explorer_follows_the_slider(fish_data):
     assert "explorer-main-slider" in box.slider._dom_classes
     assert "explorer-readout" in box.readout._dom_classes
     assert "explorer-figure" in box.image._dom_classes
+    assert_figure_shown_at_own_size(box.image)
     assert (box.slider.min, box.slider.max) == (1, x.size)
     first_text, first_png = box.readout.value, box.image.value
     box.slider.value = 12
@@ -389,6 +391,7 @@ def test_parameter_explorer_only_indexes_the_sweep(fish_data):
                                hmm.fish_posterior(x, LAM, MU, SIGMA).log_likelihood, atol=1e-8)
     box = widgets.fish_parameter_explorer(sweep, x, truth=z)
     assert "explorer-main-slider" in box.slider._dom_classes
+    assert_figure_shown_at_own_size(box.image)
     before = box.readout.value
     box.slider.value = 35.0
     box.lam_slider.value = 0.15
