@@ -14,6 +14,10 @@ notebook: ``requirements.txt`` (the numpy/scipy/pandas pins of the repository) a
 ``lecture_utils/data.py`` with the CSVs of ``data/``. Those travel inside the autograder zip, so it
 grades the same way on a machine where this repository is not installed (Gradescope).
 
+Links in the master's markdown are relative to the master (``../02_heights_and_gender.ipynb``
+is the lecture notebook); the student notebook sits two folders deeper, so the build rewrites
+them (``../../../02_heights_and_gender.ipynb``) and they work from both places.
+
 Otter gives generated cells random ids; the build replaces every cell id by a stable one derived
 from the cell's position, so rebuilding an unchanged master changes nothing in git.
 
@@ -90,6 +94,18 @@ def stable_ids(nb: nbformat.NotebookNode, prefix: str) -> nbformat.NotebookNode:
     return nb
 
 
+#: A relative link target in markdown: ``](path)``, not a URL, an anchor or an absolute path.
+_RELATIVE_LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:|#|/)([^)\s]+)\)", re.IGNORECASE)
+
+
+def relink(nb: nbformat.NotebookNode, prefix: str) -> nbformat.NotebookNode:
+    """Prefix every relative markdown link with ``prefix`` (the way back from a deeper folder)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _RELATIVE_LINK.sub(lambda m: f"]({prefix}{m.group(1)})", cell.source)
+    return nb
+
+
 def assign(master: pathlib.Path, build_dir: pathlib.Path, run_tests: bool = True) -> Built:
     """Run ``otter assign`` on ``master`` inside ``build_dir`` (created; must not hold a build)."""
     name = master.stem
@@ -117,6 +133,12 @@ def assign(master: pathlib.Path, build_dir: pathlib.Path, run_tests: bool = True
     for path in (out / "student" / master.name, out / "autograder" / master.name):
         nb = nbformat.read(path, as_version=4)
         nbformat.write(stable_ids(nb, name[:2]), path)
+    # The student notebook is published two folders below the master (student/NN_name/), and
+    # starts clean: no timings left from the executed master.
+    student = nbformat.read(out / "student" / master.name, as_version=4)
+    for cell in student.cells:
+        cell.metadata.pop("execution", None)
+    nbformat.write(relink(student, "../../"), out / "student" / master.name)
     return Built(name, out / "student" / master.name, out / "autograder" / master.name, zips[0])
 
 

@@ -438,3 +438,25 @@ def test_student_notebook_links_to_its_lecture_notebook(name):
     links = re.findall(r"\]\(([^)]+\.ipynb)\)", text)
     assert links, f"{name}: the student notebook should link to its lecture notebook"
     assert all((path.parent / link).resolve() == ROOT / "notebooks" / f"{name}.ipynb" for link in links), links
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_master_notebook_links_to_its_lecture_notebook(name):
+    """The master's links are relative to the master; the build re-bases them for the student."""
+    path = build_exercises.EXERCISES / f"{name}.ipynb"
+    text = "\n".join(c.source for c in read_master(name).cells if c.cell_type == "markdown")
+    links = re.findall(r"\]\(([^)]+\.ipynb)\)", text)
+    assert links and all((path.parent / link).resolve() == ROOT / "notebooks" / f"{name}.ipynb"
+                         for link in links), links
+
+
+def test_relink_rebases_only_relative_links():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("[a](../01_x.ipynb) [b](https://x.org/y) [c](#top) "
+                                      "[d](/abs) [e](mailto:a@b.c) [f](data/x.csv)"),
+        nbformat.v4.new_code_cell("s = '](../keep.ipynb)'"),
+    ])
+    out = build_exercises.relink(nb, "../../")
+    assert out.cells[0].source == ("[a](../../../01_x.ipynb) [b](https://x.org/y) [c](#top) "
+                                   "[d](/abs) [e](mailto:a@b.c) [f](../../data/x.csv)")
+    assert out.cells[1].source == "s = '](../keep.ipynb)'"
