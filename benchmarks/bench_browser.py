@@ -131,7 +131,7 @@ def measure() -> tuple[float, float, str]:
         with bh.jupyterlab(root, tmp / "home") as server, sync_playwright() as playwright:
             browser = bh.launch_chromium(playwright)
             try:
-                page = browser.new_page(viewport={"width": 1400, "height": 900})
+                page = bh.new_context(browser, viewport={"width": 1400, "height": 900}).new_page()
                 bh.open_notebook(page, server, path.relative_to(root).as_posix())
                 bh.run_all_cells(page)
                 bh.wait_until_done(page, bh.code_cell_count(path), server=server)

@@ -354,6 +354,30 @@ def launch_chromium(playwright):
                                       headless=True, chromium_sandbox=False)
 
 
+#: Any http(s) request that is not to our own servers. A regex (not a Python predicate), so
+#: Playwright matches it inside the browser and local requests never wait for Python.
+NOT_LOCAL = re.compile(r"^https?://(?!127\.0\.0\.1[:/])")
+
+
+def new_context(browser, **options):
+    """A browser context that can only reach 127.0.0.1: every other request is aborted at once.
+
+    Voilà's page template links Font Awesome from cdn.jsdelivr.net; on a machine whose DNS or
+    firewall swallows the request instead of refusing it, the page's ``load`` event would wait
+    for it. Aborting makes the tests independent of the network and shows what a student sees
+    offline. ``context.blocked`` lists the aborted URLs.
+    """
+    context = browser.new_context(**options)
+    context.blocked = []
+
+    def block(route):
+        context.blocked.append(route.request.url)
+        route.abort("internetdisconnected")
+
+    context.route(NOT_LOCAL, block)
+    return context
+
+
 # ---------------------------------------------------------------------------------------------
 # JupyterLab, as a student uses it
 # ---------------------------------------------------------------------------------------------

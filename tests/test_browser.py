@@ -71,7 +71,7 @@ def lab(served, tmp_path_factory):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context = bh.new_context(browser, viewport={"width": 1400, "height": 900})
     page = context.new_page()
     yield page
     context.close()
@@ -215,7 +215,7 @@ def test_explorers_work_as_voila_dashboards(case, browser, served, tmp_path_fact
     dashboard: it renders without errors and each explorer's slider moves its figure."""
     notebook = served / "demo" / f"{DEMO}.ipynb" if case == DEMO else served / "notebooks" / case
     with bh.voila(notebook, tmp_path_factory.mktemp("voila-home")) as server:
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        context = bh.new_context(browser, viewport={"width": 1200, "height": 900})
         page = context.new_page()
         try:
             try:
@@ -225,8 +225,12 @@ def test_explorers_work_as_voila_dashboards(case, browser, served, tmp_path_fact
                 # loading is a kernel that never answered. Say so, with Voilà's log.
                 raise AssertionError(
                     f"the Voilà page of {case} did not finish loading in 180 s (a cell never "
-                    f"finished; see ipython/ipykernel#1554). Voilà log:\n{bh.log_tail(server)}"
+                    f"finished; see ipython/ipykernel#1554). Blocked requests: {context.blocked}. "
+                    f"Voilà log:\n{bh.log_tail(server)}"
                 ) from None
+            # Voilà's template asks a CDN for Font Awesome (icons only); nothing else may need
+            # the network.
+            assert all("fontawesome" in url for url in context.blocked), context.blocked
             explorers = page.locator(".lecture-explorer")
             explorers.first.wait_for(state="visible", timeout=180_000)
             bh.wait_for_outputs(page, "body")
