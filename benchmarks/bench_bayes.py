@@ -56,18 +56,20 @@ def row_conjugate_path() -> Row:
 
 
 def row_explorer_redraw() -> Row:
-    from lecture_utils.widgets import _recap_png, beta_bernoulli_explorer
+    from lecture_utils.widgets import _png, beta_bernoulli_explorer
 
     z = _is_male()
     box = beta_bernoulli_explorer(z, n=20)
     state = {"n": 20}
+    # The explorer's dpi, read back from its image width (figwidth * dpi pixels).
+    dpi = float(box.image.layout.width.removesuffix("px")) / box.figure.get_figwidth()
 
     def ours():
         state["n"] = 20 + (state["n"] + 37) % 1000
         box.update(state["n"])
 
     def reference():
-        _recap_png(box.figure)
+        _png(box.figure, dpi)
 
     ours_time, reference_time = interleaved_best(ours, reference, repeat=REPEAT)
     box.update(1050)
