@@ -130,16 +130,16 @@ def assign(master: pathlib.Path, build_dir: pathlib.Path, run_tests: bool = True
     zips = sorted((out / "autograder").glob(f"{name}-autograder_*.zip"))
     if len(zips) != 1:
         raise RuntimeError(f"expected one autograder zip for {name}, found {zips}")
-    for path in (out / "student" / master.name, out / "autograder" / master.name):
-        nb = nbformat.read(path, as_version=4)
-        nbformat.write(stable_ids(nb, name[:2]), path)
+    solutions_path = out / "autograder" / master.name
+    nbformat.write(stable_ids(nbformat.read(solutions_path, as_version=4), name[:2]), solutions_path)
     # The student notebook is published two folders below the master (student/NN_name/), and
     # starts clean: no timings left from the executed master.
-    student = nbformat.read(out / "student" / master.name, as_version=4)
+    student_path = out / "student" / master.name
+    student = stable_ids(nbformat.read(student_path, as_version=4), name[:2])
     for cell in student.cells:
         cell.metadata.pop("execution", None)
-    nbformat.write(relink(student, "../../"), out / "student" / master.name)
-    return Built(name, out / "student" / master.name, out / "autograder" / master.name, zips[0])
+    nbformat.write(relink(student, "../../"), student_path)
+    return Built(name, student_path, solutions_path, zips[0])
 
 
 def publish(built: Built, student_root: pathlib.Path = STUDENT, dist: pathlib.Path = DIST) -> None:

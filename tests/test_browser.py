@@ -222,7 +222,7 @@ def test_explorers_work_as_voila_dashboards(case, browser, served, tmp_path_fact
                 page.goto(server.url(""), timeout=180_000)
             except PlaywrightTimeout:
                 # Voilà streams the page while it runs the cells: a page that never finishes
-                # loading is a kernel that never answered. Say so, with Voilà's log.
+                # loading is a cell that never finished (or a request that never failed).
                 raise AssertionError(
                     f"the Voilà page of {case} did not finish loading in 180 s (a cell never "
                     f"finished; see ipython/ipykernel#1554). Blocked requests: {context.blocked}. "
