@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import matplotlib as mpl
 
-__all__ = ["COLORS", "use_style"]
+__all__ = ["COLORS", "describe", "use_style"]
 
 #: One colour per meaning, used the same way in every notebook.
 COLORS = {
@@ -37,3 +37,16 @@ def use_style() -> None:
         "legend.frameon": False,
         "font.size": 10,
     })
+
+
+def describe(fig, alt: str):
+    """Attach alt text to a matplotlib figure and return the figure.
+
+    The text says what the figure shows (not "a figure"); it travels with the figure into the
+    notebook output's metadata and from there into the HTML ``alt`` attribute. Every figure that
+    lecture_utils makes, and every figure a notebook draws itself, calls this.
+    """
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError(f"alt must be a non-empty string saying what the figure shows, got {alt!r}")
+    fig._lecture_alt = alt.strip()
+    return fig
