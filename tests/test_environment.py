@@ -33,27 +33,30 @@ def read_pins(path, environment: dict[str, str] | None = None) -> dict[str, str]
 
 
 ENVIRONMENT_YML = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
-SUPPORTED_PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+SUPPORTED_PYTHONS = ["3.11", "3.12", "3.13", "3.14", "3.15"]
+# The one marker split (see requirements.txt): 3.11-3.14 get the set CI tests, 3.15 its own.
+CI_TESTED_PYTHONS = ["3.11", "3.12", "3.13", "3.14"]
 
 
-def environment_pins() -> dict[str, str]:
-    pins = {}
-    for dep in ENVIRONMENT_YML["dependencies"]:
-        entries = dep["pip"] if isinstance(dep, dict) else [dep]
-        for entry in entries:
-            match = PIN.match(entry)
-            if match:
-                pins[canonical(match.group(1))] = match.group(2)
-    return pins
+def environment_pip_lines() -> list[str]:
+    """The requirement lines environment.yml hands to pip (markers kept, ``-e .`` left out)."""
+    pip = next(d["pip"] for d in ENVIRONMENT_YML["dependencies"] if isinstance(d, dict))
+    return [entry for entry in pip if not entry.startswith("-e")]
 
 
-def environment_python_floor() -> str:
-    """The lowest Python environment.yml allows (``python>=3.11,<3.14`` -> "3.11")."""
+def requirement_lines(path) -> list[str]:
+    return [ln.split("#", 1)[0].strip()
+            for ln in path.read_text(encoding="utf-8").splitlines()
+            if ln.split("#", 1)[0].strip()]
+
+
+def environment_python_range() -> tuple[str, str]:
+    """environment.yml's ``python>=3.11,<3.16`` -> ("3.11", "3.16")."""
     spec = next(d for d in ENVIRONMENT_YML["dependencies"]
                 if isinstance(d, str) and d.startswith("python"))
-    match = re.search(r">=\s*(3\.\d+)", spec)
-    assert match, f"environment.yml: {spec!r} has no lower bound"
-    return match.group(1)
+    low, high = re.search(r">=\s*(3\.\d+)", spec), re.search(r"<\s*(3\.\d+)", spec)
+    assert low and high, f"environment.yml: {spec!r} needs a lower and an upper bound"
+    return low.group(1), high.group(1)
 
 
 BASE = read_pins(ROOT / "requirements.txt")
@@ -61,15 +64,38 @@ DEV = read_pins(ROOT / "requirements-dev.txt")
 
 
 def test_environment_yml_has_the_same_pins_as_requirements():
-    """conda cannot read pip's environment markers: environment.yml must equal the pins that
-    apply on its lowest Python (and, by the test below, on every supported Python)."""
-    env = environment_pins()
-    base = read_pins(ROOT / "requirements.txt", {"python_version": environment_python_floor()})
-    assert env == base, (
-        "environment.yml and requirements.txt disagree: "
-        f"only in environment.yml {sorted(set(env.items()) - set(base.items()))}, "
-        f"only in requirements.txt {sorted(set(base.items()) - set(env.items()))}"
-    )
+    """conda has no environment markers, so environment.yml hands pip the very lines of
+    requirements.txt, markers and all: the same pins on every supported Python."""
+    assert environment_pip_lines() == requirement_lines(ROOT / "requirements.txt"), (
+        "environment.yml's pip section and requirements.txt disagree: "
+        f"only in environment.yml {sorted(set(environment_pip_lines()) - set(requirement_lines(ROOT / 'requirements.txt')))}, "
+        f"only in requirements.txt {sorted(set(requirement_lines(ROOT / 'requirements.txt')) - set(environment_pip_lines()))}")
+
+
+def test_every_file_names_the_same_supported_pythons():
+    import tomllib
+
+    low, high = environment_python_range()
+    assert (low, high) == ("3.11", "3.16"), "environment.yml: python>=3.11,<3.16 expected"
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["requires-python"] == ">=3.11,<3.16"
+    assert pyproject["tool"]["ruff"]["target-version"] == "py311"
+    setup = (ROOT / "scripts" / "setup.py").read_text(encoding="utf-8")
+    assert "SUPPORTED = ((3, 11), (3, 15))" in setup
+
+
+def test_one_split_nearly_every_student_gets_what_ci_tests():
+    """Python 3.11-3.14 install exactly the pins CI tests on this machine's Python; only 3.15
+    differs, and only in the pins whose 3.14 releases have no 3.15 wheels."""
+    tested = read_pins(ROOT / "requirements.txt", {"python_version": "3.11"})
+    for python in CI_TESTED_PYTHONS:
+        assert read_pins(ROOT / "requirements.txt", {"python_version": python}) == tested
+    newest = read_pins(ROOT / "requirements.txt", {"python_version": "3.15"})
+    assert set(newest) == set(tested)
+    assert sorted(n for n in tested if tested[n] != newest[n]) == ["numpy", "scipy"]
+    markers = {ln.split(";", 1)[1].strip() for ln in requirement_lines(ROOT / "requirements.txt")
+               if ";" in ln}
+    assert markers == {'python_version < "3.15"', 'python_version >= "3.15"'}, markers
 
 
 @pytest.mark.parametrize("path", ["requirements.txt", "requirements-dev.txt"])
