@@ -235,8 +235,7 @@ def install(dev=False):
         done = step("installing the packages students need (first time: ~5 min, ~180 MB "
                     "download; log: %s)" % os.path.relpath(LOG, ROOT))
         _install_base()
-        run_logged(pip("install", "--no-deps", "--no-build-isolation", "-e", ".")
-                   if _has_setuptools() else pip("install", "--no-deps", "-e", "."),
+        run_logged(pip("install", "--no-deps", "-e", "."),
                    "Installing lecture_utils (pip install -e .)")
         settings = os.path.join(VENV, "share", "jupyter", "lab", "settings")
         if not os.path.isdir(settings):
@@ -335,11 +334,6 @@ def _install_dev():
                                stdin=subprocess.DEVNULL, cwd=ROOT) != 0:
                 missing.append(pin.split(";")[0].strip())
     return missing
-
-
-def _has_setuptools():
-    return subprocess.call([VENV_PYTHON, "-c", "import setuptools"], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL) == 0
 
 
 def _stamp_matches(stamp, files):
