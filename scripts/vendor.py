@@ -41,6 +41,12 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "vendor"
 STATIC = VENDOR / "static"
 MANIFEST = VENDOR / "manifest.json"
+#: packages kept somewhere other than vendor/static/<package>: Font Awesome is served by Voilà
+#: from the companion template's static folder (Voilà does not follow a symlink out of it).
+ELSEWHERE = {
+    "@fortawesome/fontawesome-free":
+        ROOT / "jupyter" / "voila" / "templates" / "companion" / "static" / "fontawesome",
+}
 
 #: package -> glob patterns (relative to the package folder) of the files to keep.
 FILES: dict[str, list[str]] = {
@@ -84,11 +90,24 @@ def pinned_versions() -> dict[str, str]:
     return deps
 
 
+def package_dir(package: str, static: pathlib.Path = STATIC) -> pathlib.Path:
+    """Where ``package``'s vendored files are."""
+    return ELSEWHERE.get(package, static / package) if static == STATIC else static / package
+
+
 def build_manifest(static: pathlib.Path, versions: dict[str, str]) -> dict:
+    """Size and SHA-256 of every vendored file, keyed ``<package>/<path in the package>``."""
     files = {}
-    for path in sorted(p for p in static.rglob("*") if p.is_file()):
-        rel = path.relative_to(static).as_posix()
-        files[rel] = {"bytes": path.stat().st_size, "sha256": sha256(path)}
+    for package in sorted(versions):
+        folder = package_dir(package, static)
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            rel = f"{package}/{path.relative_to(folder).as_posix()}"
+            files[rel] = {"bytes": path.stat().st_size, "sha256": sha256(path)}
+    stray = sorted(p.relative_to(static).as_posix() for p in static.rglob("*")
+                   if p.is_file() and not any(p.relative_to(static).as_posix().startswith(k + "/")
+                                              for k in versions))
+    for rel in stray:
+        files[rel] = {"bytes": -1, "sha256": "not a vendored package"}
     return {"packages": dict(sorted(versions.items())), "files": files}
 
 
@@ -96,16 +115,16 @@ def check(static: pathlib.Path = STATIC, manifest_path: pathlib.Path = MANIFEST)
     """Differences between ``static`` and the manifest (empty when they agree)."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     problems = []
-    if manifest["packages"] != dict(sorted(pinned_versions().items())):
+    if static == STATIC and manifest["packages"] != dict(sorted(pinned_versions().items())):
         problems.append(f"manifest packages {manifest['packages']} differ from the pins")
     actual = build_manifest(static, manifest["packages"])["files"]
     for rel in sorted(set(manifest["files"]) | set(actual)):
         if rel not in actual:
-            problems.append(f"missing: vendor/static/{rel}")
+            problems.append(f"missing: {rel}")
         elif rel not in manifest["files"]:
-            problems.append(f"not in the manifest: vendor/static/{rel}")
+            problems.append(f"not in the manifest: {rel}")
         elif actual[rel] != manifest["files"][rel]:
-            problems.append(f"changed: vendor/static/{rel}")
+            problems.append(f"changed: {rel}")
     return problems
 
 
@@ -137,7 +156,11 @@ def regenerate() -> None:
                     shutil.copy2(path, target)
         if STATIC.exists():
             shutil.rmtree(STATIC)
-        shutil.copytree(staged, STATIC)
+        for package in FILES:
+            target = package_dir(package)
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(staged / package, target)
     manifest = build_manifest(STATIC, versions)
     MANIFEST.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     total = sum(f["bytes"] for f in manifest["files"].values())

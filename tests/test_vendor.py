@@ -43,12 +43,13 @@ def test_check_catches_a_changed_file(tmp_path):
     shutil.copytree(VENDOR / "static" / "requirejs", static / "requirejs")
     manifest = json.loads((VENDOR / "manifest.json").read_text(encoding="utf-8"))
     manifest["files"] = {k: v for k, v in manifest["files"].items() if k.startswith("requirejs/")}
+    manifest["packages"] = {"requirejs": manifest["packages"]["requirejs"]}
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     assert vendor.check(static, tmp_path / "manifest.json") == []
     with open(static / "requirejs" / "require.js", "a") as f:
         f.write("\n// tampered\n")
     (static / "requirejs" / "extra.js").write_text("")
     assert vendor.check(static, tmp_path / "manifest.json") == [
-        "not in the manifest: vendor/static/requirejs/extra.js",
-        "changed: vendor/static/requirejs/require.js",
+        "not in the manifest: requirejs/extra.js",
+        "changed: requirejs/require.js",
     ]
