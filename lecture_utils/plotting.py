@@ -18,6 +18,13 @@ COLORS = {
     "Clinton": "#2166ac",
     "Trump": "#b2182b",
     "bound": "#7570b3",      # the EM lower bound
+    # 06: two ways to compute or maximise the same log-likelihood (not the sexes' colours)
+    "brute_force": "#e6ab02",  # the 2^n-term sum over every label vector
+    "factorised": "#377eb8",   # the factorised sum, 2n terms
+    "em": "#7570b3",           # EM (the same colour as its lower bound)
+    "direct": "#a6761d",       # direct numerical maximisation (scipy.optimize, BFGS)
+    # 06: one colour per EM start in the local-optima figure
+    "runs": ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"],
 }
 
 
