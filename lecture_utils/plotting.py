@@ -18,6 +18,11 @@ COLORS = {
     "Clinton": "#2166ac",
     "Trump": "#b2182b",
     "bound": "#7570b3",      # the EM lower bound
+    "battleground": "#5e3c99",     # election: battleground states (not a candidate's colour)
+    "model_national": "#2166ac",   # election model variants: shared error δ only
+    "model_state": "#7570b3",      #   δ + state error τ
+    "model_student_t": "#1b9e77",  #   δ + τ, Student-t tails
+    "model_regional": "#e7298a",   #   δ + regional error ρ
 }
 
 
