@@ -371,11 +371,11 @@ def posterior_small_multiples(priors, ns, data, update, grid, *, xlabel: str, de
             ax = axes[r, c]
             plot_posterior(ax, grid, prior, update(prior, data[:n]), float(data[:n].mean()),
                            legend=(r == 0 and c == 0))
-            ax.set_yticks([])
+            ax.tick_params(axis="y", labelsize=7)     # each panel its own density scale
             if r == 0:
                 ax.set_title(f"n = {n}")
             if c == 0:
-                ax.set_ylabel(describe(prior), fontsize=9)
+                ax.set_ylabel(f"{describe(prior)}\ndensity", fontsize=9)
             if r == len(priors) - 1:
                 ax.set_xlabel(xlabel)
     return fig

@@ -25,6 +25,11 @@ COLORS = {
     "direct": "#a6761d",       # direct numerical maximisation (scipy.optimize, BFGS)
     # 06: one colour per EM start in the local-optima figure
     "runs": ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"],
+    "battleground": "#5e3c99",     # election: battleground states (not a candidate's colour)
+    "model_national": "#2166ac",   # election model variants: shared error δ only
+    "model_state": "#7570b3",      #   δ + state error τ
+    "model_student_t": "#1b9e77",  #   δ + τ, Student-t tails
+    "model_regional": "#e7298a",   #   δ + regional error ρ
 }
 
 
