@@ -74,7 +74,8 @@ html: $(BASE)
 # each notebook opens as a dashboard: outputs and widgets, no code. Ctrl-C stops it.
 PORT ?= 8866
 dashboard: $(BASE)
-	$(BIN)/voila --Voila.ip=127.0.0.1 --Voila.port=$(PORT) notebooks/
+	JUPYTER_PATH="$(CURDIR)/jupyter" $(BIN)/voila --template=companion --Voila.ip=127.0.0.1 \
+	  --Voila.port=$(PORT) notebooks/
 
 data: $(DEV)
 	$(PY) scripts/export_data.py
@@ -86,3 +87,10 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) *.egg-info
+
+# --- the published course (issue 15) ---
+# make vendor   re-download the pinned npm packages of vendor/package.json (npm ci, no install
+#               scripts) and regenerate vendor/static + vendor/manifest.json (maintainers only)
+.PHONY: vendor
+vendor: $(BASE)
+	$(PY) scripts/vendor.py

@@ -27,6 +27,9 @@ import numpy as np
 from scipy import stats
 from scipy.special import logsumexp
 
+from lecture_utils.plotting import COLORS
+from lecture_utils.plotting import describe as _describe_figure
+
 __all__ = [
     "BetaDist",
     "NormalDist",
@@ -338,14 +341,15 @@ def _trapezoid_weights(grid: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 #: colour and line style of each point estimate, shared with the explorers
-ESTIMATE_STYLES = {"MAP": ("#d95f02", "-"), "LMSE": ("#1b9e77", "--"), "MLE": ("#333333", ":")}
+ESTIMATE_STYLES = {name: (COLORS[name], ls) for name, ls in (("MAP", "-"), ("LMSE", "--"),
+                                                                ("MLE", ":"))}
 
 
 def plot_posterior(ax, grid, prior, posterior, mle: float, *, legend: bool = False) -> None:
     """Prior (dashed), posterior (solid) and the MAP, LMSE and MLE as vertical lines."""
     grid = np.asarray(grid, dtype=float)
     ax.plot(grid, prior.pdf(grid), "--", color="0.5", lw=1.2, label="prior")
-    ax.plot(grid, posterior.pdf(grid), color="#7570b3", lw=2, label="posterior")
+    ax.plot(grid, posterior.pdf(grid), color=COLORS["bound"], lw=2, label="posterior")
     for name, value in (("MAP", posterior.mode), ("LMSE", posterior.mean), ("MLE", mle)):
         color, ls = ESTIMATE_STYLES[name]
         ax.axvline(value, color=color, ls=ls, lw=1.5, label=name)
@@ -371,11 +375,17 @@ def posterior_small_multiples(priors, ns, data, update, grid, *, xlabel: str, de
             ax = axes[r, c]
             plot_posterior(ax, grid, prior, update(prior, data[:n]), float(data[:n].mean()),
                            legend=(r == 0 and c == 0))
-            ax.set_yticks([])
+            ax.tick_params(axis="y", labelsize=7)     # each panel its own density scale
             if r == 0:
                 ax.set_title(f"n = {n}")
             if c == 0:
-                ax.set_ylabel(describe(prior), fontsize=9)
+                ax.set_ylabel(f"{describe(prior)}\ndensity", fontsize=9)
             if r == len(priors) - 1:
                 ax.set_xlabel(xlabel)
-    return fig
+    rows = "; ".join(" ".join(describe(prior).split()) for prior in priors)
+    return _describe_figure(fig, (
+        f"Grid of {len(priors)} by {len(ns)} panels of densities over {xlabel}: one row per "
+        f"prior ({rows}), one column per number of observations n = "
+        f"{', '.join(str(n) for n in ns)}. Each panel shows the prior (dashed grey), the "
+        "posterior (solid) and the MAP (solid), LMSE (dashed) and MLE (dotted) estimates as "
+        "vertical lines; with more data the posteriors of all priors narrow onto the same value."))

@@ -19,6 +19,7 @@ __all__ = [
     "load_polls_2016",
     "load_results_2016",
     "load_eight_schools",
+    "load_faithful",
 ]
 
 #: Where the CSVs live: ``<repo>/data``, or ``$LECTURE_DATA_DIR`` if that is set.
@@ -53,6 +54,7 @@ _POLLS = {
 _POLLS_NULLABLE = {"grade", "samplesize", "rawpoll_johnson", "rawpoll_mcmullin",
                    "adjpoll_johnson", "adjpoll_mcmullin"}
 _SCHOOLS = {"school": "str", "effect": "float", "se": "float"}
+_FAITHFUL = {"eruptions": "float", "waiting": "float"}
 _RESULTS = {"state": "str", "electoral_votes": "int", "clinton": "float", "trump": "float",
             "others": "float"}
 
@@ -165,4 +167,24 @@ def load_eight_schools(data_dir: str | os.PathLike | None = None) -> pd.DataFram
     path = _path("eight_schools.csv", data_dir)
     if (frame["se"] <= 0).any():
         raise DataError(f"{path}: column 'se' must be positive (standard errors)")
+    return frame
+
+
+def load_faithful(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Old Faithful geyser eruptions, R's ``datasets::faithful`` (Härdle 1991; Azzalini & Bowman 1990).
+
+    272 rows: ``eruptions`` (duration of the eruption, float, **minutes**) and ``waiting``
+    (time to the next eruption, float, **minutes**, whole numbers in the file). R's
+    documentation notes that the durations are heavily rounded times originally in seconds
+    (3.333 is 3 min 20 s). Both columns must be positive.
+    """
+    frame = _read("faithful.csv", _FAITHFUL, data_dir=data_dir)
+    path = _path("faithful.csv", data_dir)
+    for column in _FAITHFUL:
+        if (frame[column] <= 0).any():
+            row = int(frame.index[frame[column] <= 0][0])
+            raise DataError(
+                f"{path}: column {column!r} must be positive (minutes); row {row} holds "
+                f"{frame.loc[row, column]!r}"
+            )
     return frame

@@ -38,7 +38,7 @@ from PIL import Image
 from scipy.special import logsumexp
 
 from lecture_utils import mixture
-from lecture_utils.plotting import COLORS
+from lecture_utils.plotting import COLORS, describe
 
 __all__ = [
     "HALF_STEPS",
@@ -716,4 +716,11 @@ def plot_em_small_multiples(
     axes[0].legend(loc="upper left", fontsize=8)
     mappable = axes[0].collections[0]
     fig.colorbar(mappable, ax=axes.tolist(), shrink=0.6, label="q(male) (ticks at the bottom)")
-    return fig
+    fits = "; ".join(
+        f"t = {t}: μ₀ = {frames.params[t].means[0]:.1f}, μ₁ = {frames.params[t].means[1]:.1f}, "
+        f"π = {frames.params[t].weights[1]:.2f}, ℓ = {frames.log_likelihoods[t]:.1f}" for t in ts)
+    return describe(fig, (
+        f"{len(ts)} panels of EM on the heights, after iterations {', '.join(map(str, ts))}: "
+        "each shows the histogram of heights, the two weighted component densities (female "
+        "and male) and each person as a tick coloured by q(male) from female to male. "
+        f"The fits: {fits}."))

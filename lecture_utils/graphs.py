@@ -23,12 +23,15 @@ graph *is* the factorisation ``p(all) = prod_v p(v | parents(v))``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 import daft
 import numpy as np
 from matplotlib.figure import Figure
+
+from lecture_utils.plotting import describe
 
 __all__ = [
     "GraphNode",
@@ -337,7 +340,37 @@ def draw(graph: ModelGraph, *, title: bool = False, dpi: float = 100) -> Figure:
     fig.set_layout_engine("none")
     fig.pgm = pgm
     fig.model_graph = graph
-    return fig
+    return describe(fig, graph_alt_text(graph))
+
+
+_KIND_WORDS = {"observed": "observed (shaded)", "latent": "latent (open circle)",
+               "fixed": "fixed parameter (dot)"}
+
+
+def plain_label(label: str) -> str:
+    """A node label as plain text for alt text: ``r"$\\mu_0,\\ \\sigma^2$"`` -> ``μ_0, σ^2``."""
+    greek = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "lambda": "λ", "mu": "μ",
+             "pi": "π", "sigma": "σ", "tau": "τ", "theta": "θ", "dots": "…", "ldots": "…"}
+    text = label.replace("$", "")
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: greek.get(m.group(1), m.group(1)), text)
+    text = text.replace("\\ ", " ").replace("\\,", " ").replace("{", "").replace("}", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def graph_alt_text(graph: ModelGraph) -> str:
+    """What the drawing shows, in words: its title, each node and kind, each arrow, each plate."""
+    names = {n.name: plain_label(n.label) for n in graph.nodes}
+    parts = [f"Directed graphical model: {graph.title}."]
+    for kind in ("observed", "latent", "fixed"):
+        nodes = [names[n] for n in graph.of_kind(kind)]
+        if nodes:
+            parts.append(f"{_KIND_WORDS[kind].capitalize()}: {', '.join(nodes)}.")
+    if graph.edges:
+        parts.append("Arrows: " + "; ".join(f"{names[a]} → {names[b]}" for a, b in graph.edges)
+                     + ".")
+    for plate in graph.plates:
+        parts.append(f"Plate (repeated): {plain_label(plate.label)}.")
+    return " ".join(parts)
 
 
 def _to_data(x: float, y: float, origin: tuple[float, float]) -> tuple[float, float]:

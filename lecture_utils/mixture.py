@@ -7,8 +7,17 @@ The model of slide 3, for K components (K = 2 and a shared variance is the lectu
     z_i \sim \mathrm{Categorical}(\pi_1, \dots, \pi_K), \qquad
     x_i \mid z_i = k \sim \mathcal N(\mu_k, \sigma_k^2), \qquad i = 1, \dots, n.
 
+Notation (as in the notebooks): the lecture's parameters are θ = (μ₀, μ₁, σ², π) in slide 3's
+order, with π = P(z_i = 1) the mixing weight and σ² the shared variance (always the variance,
+never σ). A :class:`MixtureParams` holds the same θ as arrays indexed by component,
+``MixtureParams(weights=[1 - π, π], means=[μ₀, μ₁], variances=[σ², σ²])``, so that it also
+serves K components and per-component variances σ_k². EM iterations are numbered as on
+slide 12: θ⁽¹⁾ is the start, q⁽ᵗ⁾ is computed from θ⁽ᵗ⁾ and θ⁽ᵗ⁺¹⁾ from q⁽ᵗ⁾; Python counts from
+0, so ``EMTrace.params[0]`` is θ⁽¹⁾ and ``params[t]`` is θ⁽ᵗ⁺¹⁾ (the shift, once). In LaTeX the
+circle constant is written upright, :math:`\mathrm{\pi}`, to keep it apart from the weight π.
+
 Everything here is a small pure function of numpy arrays and a frozen
-:class:`MixtureParams` ``θ = (π, μ, σ²)``:
+:class:`MixtureParams`:
 
 - :func:`sample_mixture` draws ``(x, z)`` from the model, :func:`component_densities` gives the
   weighted component curves for plots;
@@ -18,7 +27,9 @@ Everything here is a small pure function of numpy arrays and a frozen
 - :func:`log_likelihood` (the factorized sum) and :func:`brute_force_log_likelihood` (the
   sum over all :math:`K^n` label vectors of slide 9, for tiny n only);
 - :func:`lower_bound`, :math:`\mathcal L(q, θ) = E_q[\log p(x, z \mid θ)] + H(q)`;
-- :func:`run_em`, which returns the whole :class:`EMTrace`.
+- :func:`run_em`, which returns the whole :class:`EMTrace`;
+- :func:`fit_direct`, the alternative: log p(x | θ) maximised by BFGS over an unconstrained
+  reparametrisation (logit π, log σ²), returning a :class:`DirectFit`.
 
 Arrays are laid out as ``(K, n)`` inside (one row per component) because the sums over the
 data are then contiguous, fast reductions; the public :func:`e_step` returns ``(n, K)``
@@ -40,12 +51,14 @@ from scipy.stats import norm
 
 __all__ = [
     "DEFAULT_RELATIVE_VARIANCE_FLOOR",
+    "DirectFit",
     "EMTrace",
     "MIN_VARIANCE",
     "MixtureParams",
     "brute_force_log_likelihood",
     "component_densities",
     "e_step",
+    "fit_direct",
     "log_likelihood",
     "lower_bound",
     "m_step",
@@ -147,7 +160,11 @@ def _check_rng(rng) -> np.random.Generator:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class MixtureParams:
-    r"""θ = (π, μ, σ²) of a K-component Gaussian mixture in one dimension.
+    r"""The parameters θ of a K-component Gaussian mixture in one dimension.
+
+    For the lecture's model (K = 2, shared variance), θ = (μ₀, μ₁, σ², π) is
+    ``MixtureParams(weights=[1 - π, π], means=[μ₀, μ₁], variances=[σ², σ²])``, or
+    ``MixtureParams.shared([1 - π, π], [μ₀, μ₁], σ²)``.
 
     Parameters
     ----------
@@ -640,8 +657,9 @@ class EMTrace:
     Attributes
     ----------
     params : list of MixtureParams
-        ``params[0]`` is the initial value, ``params[t]`` the value after t iterations
-        (one iteration = an E step on ``params[t-1]`` then an M step).
+        ``params[0]`` is the initial value, θ⁽¹⁾ in slide 12's numbering, and ``params[t]``
+        the value after t iterations, θ⁽ᵗ⁺¹⁾ (one iteration = an E step on ``params[t-1]``
+        then an M step).
     log_likelihoods : ndarray
         Total :math:`\log p(x \mid θ)` at each entry of ``params`` (same length).
     converged : bool
@@ -707,7 +725,7 @@ def run_em(x, init: MixtureParams, max_iter: int = 100, tol: float = 1e-6,
            store_responsibilities: bool = False) -> EMTrace:
     r"""Run EM (slide 12) from ``init`` and return the whole trace.
 
-    Each iteration is an E step :math:`q^{(t)} = p(z \mid x, θ^{(t)})` followed by an M step
+    Each iteration t = 1, 2, ... is an E step :math:`q^{(t)} = p(z \mid x, θ^{(t)})` followed by an M step
     :math:`θ^{(t+1)} = \arg\max_θ E_{q^{(t)}}[\log p(x, z \mid θ)]`. The log-likelihood never
     decreases. The E step that starts the next iteration also yields the log-likelihood of the
     new parameters, so it is computed at no extra cost.
@@ -716,7 +734,7 @@ def run_em(x, init: MixtureParams, max_iter: int = 100, tol: float = 1e-6,
     ----------
     x : array_like, shape (n,)
     init : MixtureParams
-        θ^(0). With ``shared_variance=True`` its variances must all be equal (it must be a
+        The start, θ⁽¹⁾ of slide 12 (``trace.params[0]``). With ``shared_variance=True`` its variances must all be equal (it must be a
         point of the shared-variance model, or EM's guarantee that the log-likelihood never
         decreases would not hold for the first step).
     max_iter : int, default 100
@@ -773,3 +791,183 @@ def run_em(x, init: MixtureParams, max_iter: int = 100, tol: float = 1e-6,
         ll = ll_new
     return EMTrace(params=params, log_likelihoods=np.array(log_likelihoods), converged=converged,
                    n_iter=len(params) - 1, x=x, shared_variance=shared_variance, resp=stored)
+
+
+# --------------------------------------------------------------------------------------------
+# The alternative to EM: maximise log p(x | θ) directly with a general-purpose optimiser
+# --------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class DirectFit:
+    r"""What :func:`fit_direct` did: the optimiser's answer and its path.
+
+    Attributes
+    ----------
+    params : MixtureParams
+        The maximiser found, θ̂ (components in the order of ``init``).
+    log_likelihood : float
+        Total :math:`\log p(x \mid \hat θ)`, nats.
+    log_likelihoods : ndarray
+        :math:`\log p(x \mid θ)` at the start and after each optimiser iteration
+        (``len == n_iter + 1``), for plots beside :attr:`EMTrace.log_likelihoods`.
+    n_iter : int
+        Iterations of the optimiser (quasi-Newton steps for ``"BFGS"``).
+    n_evaluations : int
+        Evaluations of log p(x | θ) (each with its gradient), line searches included: the
+        honest cost to set beside EM's one E step per iteration.
+    converged : bool
+        scipy's ``success`` flag (the gradient norm fell below ``gtol``).
+    message : str
+        scipy's message.
+    """
+
+    params: MixtureParams
+    log_likelihood: float
+    log_likelihoods: np.ndarray
+    n_iter: int
+    n_evaluations: int
+    converged: bool
+    message: str
+
+
+def _direct_pack(params: MixtureParams, shared_variance: bool, centre: float,
+                 scale: float) -> np.ndarray:
+    """θ -> the unconstrained vector (means, log variances, logits), on standardised data."""
+    means = (params.means - centre) / scale
+    log_var = np.log(params.variances / scale**2)
+    if shared_variance:
+        log_var = log_var[:1]
+    logits = np.log(params.weights[1:]) - np.log(params.weights[0])  # K = 2: logit π
+    return np.concatenate([means, log_var, logits])
+
+
+def _direct_unpack(u: np.ndarray, K: int, shared_variance: bool) -> tuple:
+    """The unconstrained vector -> (means, variances, weights) on standardised data."""
+    means = u[:K]
+    n_var = 1 if shared_variance else K
+    variances = np.exp(np.broadcast_to(u[K:K + n_var], (K,)))
+    logits = np.concatenate([[0.0], u[K + n_var:]])
+    weights = np.exp(logits - logsumexp(logits))  # softmax: every weight in (0, 1), sum 1
+    return means, variances, weights
+
+
+def fit_direct(x, init: MixtureParams, *, shared_variance: bool = True, max_iter: int = 1000,
+               gtol: float = 1e-9) -> DirectFit:
+    r"""Maximise :math:`\log p(x \mid θ)` directly with ``scipy.optimize.minimize`` (BFGS).
+
+    The alternative to :func:`run_em` (slide 9's method 2 without EM). The constraints
+    :math:`0 < \pi < 1` and :math:`\sigma^2 > 0` are removed by a change of variables, so an
+    unconstrained quasi-Newton method can be used:
+
+    .. math::
+
+        u = \bigl(\mu_0, \mu_1, \log \sigma^2, \operatorname{logit} \pi\bigr), \qquad
+        \pi = \frac{1}{1 + e^{-u_4}}, \quad \sigma^2 = e^{u_3}
+
+    (for K components: the K means, one log variance, or K with ``shared_variance=False``, and
+    the K - 1 log-ratios :math:`\log(\pi_k / \pi_0)`, a softmax). The data are standardised
+    inside (``(x - mean) / sd``, transformed back at the end) so that the tolerance does not
+    depend on the units. The gradient is exact and comes from the E step (Fisher's identity,
+    :math:`\nabla \log p(x \mid θ) = E_{q}[\nabla \log p(x, z \mid θ)]` at
+    :math:`q = p(z \mid x, θ)`): with responsibilities :math:`r_{ik}`,
+
+    .. math::
+
+        \frac{\partial \ell}{\partial \mu_k} = \sum_i r_{ik} \frac{x_i - \mu_k}{\sigma^2}, \quad
+        \frac{\partial \ell}{\partial \log \sigma^2} = \sum_i \sum_k r_{ik}
+        \Bigl(\frac{(x_i - \mu_k)^2}{2 \sigma^2} - \frac12\Bigr), \quad
+        \frac{\partial \ell}{\partial \operatorname{logit} \pi} = N_1 - n \pi .
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+    init : MixtureParams
+        The start θ⁽¹⁾, with every weight > 0 (a weight of 0 has no logit); with
+        ``shared_variance=True`` its variances must be equal.
+    shared_variance : bool, default True
+        The lecture's model (one σ²) or one variance per component.
+    max_iter : int, default 1000
+        Most BFGS iterations (``>= 1``).
+    gtol : float, default 1e-9
+        Stop when the largest entry of the gradient of the mean log-likelihood per point (on
+        the standardised scale) is below ``gtol``.
+
+    Returns
+    -------
+    DirectFit
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad ``x``, ``init``, ``max_iter`` or ``gtol``, naming the argument.
+    """
+    from scipy.optimize import minimize  # local: keeps `import lecture_utils.mixture` light
+
+    x = _check_data(x)
+    init = _check_params(init)
+    shared_variance = bool(shared_variance)
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)):
+        raise TypeError(f"max_iter must be an int, got {type(max_iter).__name__}")
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+    if isinstance(gtol, bool) or not isinstance(gtol, (int, float, np.number)):
+        raise TypeError(f"gtol must be a number, got {type(gtol).__name__}")
+    if not np.isfinite(gtol) or gtol <= 0:
+        raise ValueError(f"gtol must be a finite number > 0, got {gtol}")
+    if np.any(init.weights <= 0):
+        raise ValueError(
+            f"init.weights must all be > 0 (the optimiser works on log-ratios of weights), "
+            f"got {init.weights}"
+        )
+    if shared_variance and not init.is_shared:
+        raise ValueError(
+            f"init has different variances {init.variances} but shared_variance=True; start "
+            "from one shared variance (MixtureParams.shared) or pass shared_variance=False"
+        )
+    if x.size < 2 or np.ptp(x) == 0:
+        raise ValueError("x must hold at least two different values to fit a mixture")
+
+    K, n = init.K, x.size
+    centre, scale = float(np.mean(x)), float(np.std(x))
+    xs = (x - centre) / scale
+    log_scale = n * math.log(scale)  # log p(x) = log p(xs) - n log(scale)
+
+    def negative(u):
+        means, variances, weights = _direct_unpack(u, K, shared_variance)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            log_joint = (np.log(weights)[:, None] - 0.5 * (_LOG_2PI + np.log(variances))[:, None]
+                         - (xs[None, :] - means[:, None]) ** 2 / (2 * variances[:, None]))
+            log_px = logsumexp(log_joint, axis=0)
+        if not np.all(np.isfinite(log_px)):
+            return np.inf, np.zeros_like(u)
+        r = np.exp(log_joint - log_px)                      # responsibilities, (K, n)
+        diff = xs[None, :] - means[:, None]
+        g_means = (r * diff).sum(axis=1) / variances
+        g_logvar = (r * (diff**2 / (2 * variances[:, None]) - 0.5)).sum(axis=1)
+        if shared_variance:
+            g_logvar = g_logvar.sum(keepdims=True)
+        g_logits = r.sum(axis=1)[1:] - n * weights[1:]
+        grad = np.concatenate([g_means, g_logvar, g_logits])
+        return -log_px.sum() / n, -grad / n
+
+    def to_params(u) -> MixtureParams:
+        means, variances, weights = _direct_unpack(u, K, shared_variance)
+        return MixtureParams(weights / weights.sum(), centre + scale * means,
+                             variances * scale**2)
+
+    u0 = _direct_pack(init, shared_variance, centre, scale)
+    path = [u0.copy()]
+    n_calls = [0]
+
+    def counted(u):
+        n_calls[0] += 1
+        return negative(u)
+
+    result = minimize(counted, u0, jac=True, method="BFGS",
+                      callback=lambda u: path.append(np.array(u, copy=True)),
+                      options={"maxiter": int(max_iter), "gtol": float(gtol)})
+    lls = np.array([-negative(u)[0] * n - log_scale for u in path])
+    params = to_params(result.x)
+    return DirectFit(params=params, log_likelihood=log_likelihood(x, params),
+                     log_likelihoods=lls, n_iter=int(result.nit), n_evaluations=n_calls[0],
+                     converged=bool(result.success), message=str(result.message))

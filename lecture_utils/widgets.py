@@ -19,7 +19,7 @@ from scipy import stats
 from lecture_utils import bayes, em_plots, mixture
 from lecture_utils.bayes import BetaDist, NormalDist
 from lecture_utils.election import ev_histogram, plot_ev_histogram, plot_published_forecasts
-from lecture_utils.plotting import COLORS
+from lecture_utils.plotting import COLORS, describe
 
 
 def _png(fig: Figure, dpi: float) -> bytes:
@@ -334,7 +334,10 @@ def fish_filter_figure(post, x, lam: float, truth=None, times=(1, 2, 10, 30)) ->
             ax.set_ylabel("")
     handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=9)
-    return fig
+    return describe(fig, (
+        f"{len(times)} panels, the fish filter at times t = {', '.join(map(str, times))}: in "
+        f"each, the distribution of the fish population z_t before the count (predict) and "
+        f"after it (update), with the count scaled up by λ; legend: {', '.join(labels)}."))
 
 
 def fish_filter_explorer(post, x, lam: float, truth=None, dpi: float = 80) -> widgets.VBox:
@@ -434,7 +437,12 @@ def fish_sweep_figure(sweep, x, truth=None, sigma_index=(0, -1), lam_index=(0, -
                 ax.set_ylabel("")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=9)
-    return fig
+    panels = "; ".join(f"σ = {sweep.sigmas[i]:.3g}, λ = {sweep.lams[j]:.3g}: log-likelihood "
+                       f"{sweep.log_likelihood[i, j]:.1f}" for i in si for j in lj)
+    return describe(fig, (
+        f"{len(si)} by {len(lj)} panels of the smoothed fish population over time, one per "
+        f"setting of the random-walk step σ (rows) and the counting fraction λ (columns) "
+        f"({panels}); legend: {', '.join(labels)}."))
 
 
 def fish_parameter_explorer(sweep, x, truth=None, dpi: float = 80) -> widgets.VBox:

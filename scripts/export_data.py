@@ -22,6 +22,7 @@ EXPORTS = [
     ("dslabs", "heights", "heights.csv"),
     ("dslabs", "polls_us_election_2016", "polls_us_election_2016.csv"),
     ("dslabs", "results_us_election_2016", "results_us_election_2016.csv"),
+    ("datasets", "faithful", "faithful.csv"),
 ]
 
 

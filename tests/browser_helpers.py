@@ -39,6 +39,9 @@ CHROMIUM = pathlib.Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 BIN = pathlib.Path(sys.executable).parent
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+#: Voilà template of this repository (jupyter/voila/templates/companion): Font Awesome served by
+#: Voilà, not a CDN.
+VOILA_TEMPLATE = "companion"
 
 #: Flags that work headless as root in a container, with no network chatter of Chromium's own.
 #: The last two keep the browser off the network: every host but 127.0.0.1 fails to resolve at
@@ -324,11 +327,14 @@ def voila(notebook: pathlib.Path, home: pathlib.Path, timeout: float = 120.0) ->
         str(BIN / "voila"), "--no-browser", "--Voila.ip=127.0.0.1", f"--Voila.port={port}",
         "--Voila.port_retries=0", f"--Voila.token={token}",
         "--VoilaConfiguration.show_tracebacks=True",   # so a failing cell shows "Traceback"
+        f"--template={VOILA_TEMPLATE}",                 # Font Awesome served locally
         str(notebook),
     ]
     log = home / "voila.log"
     home.mkdir(parents=True, exist_ok=True)
-    server = Server(_spawn(cmd, _isolated_env(home), notebook.parent, log),
+    env = _isolated_env(home)
+    env["JUPYTER_PATH"] = str(ROOT / "jupyter")           # where the companion template is
+    server = Server(_spawn(cmd, env, notebook.parent, log),
                     f"http://127.0.0.1:{port}/", token, notebook.parent, log)
     try:
         _wait_for_http(server, None, timeout)

@@ -290,4 +290,9 @@ def test_small_multiples_draw_one_panel_per_prior_and_n():
     post = bayes.beta_bernoulli_posterior(priors[1], IS_MALE)
     vlines = {line.get_label(): line.get_xdata()[0] for line in ax.lines[2:]}
     assert vlines == pytest.approx({"MAP": post.mode, "LMSE": post.mean, "MLE": 812 / 1050})
-    assert fig.axes[2].get_ylabel() == "Beta(50, 50)"
+    assert fig.axes[2].get_ylabel() == "Beta(50, 50)\ndensity"
+    fig.canvas.draw()
+    for ax in fig.axes:                                         # every panel has a y scale
+        ticks = [t for t in ax.get_yticklabels() if t.get_text()]
+        assert len(ticks) >= 2, "a small multiple without density tick labels"
+    assert fig.axes[3].get_ylim()[1] > 3 * fig.axes[2].get_ylim()[1]   # scales differ by row/column

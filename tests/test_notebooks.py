@@ -2,7 +2,10 @@
 
 Every lecture notebook: python3 kernelspec, executed top to bottom in one run, no error
 outputs, `%matplotlib inline` and a SEED in the first code cell, a heading naming the slide(s)
-it re-creates, previous/next navigation, and `# NBVAL_IGNORE_OUTPUT` only with a reason.
+it re-creates, previous/next navigation; goals right after the title and a core path (★
+headings, `core` cell tags) whose minutes add up to about 45 in 00's table; nbval's
+`nbval-ignore-output` cell tag, never a comment a student would see; and no EM before 06
+defines it.
 """
 
 from __future__ import annotations
@@ -81,21 +84,116 @@ def test_headings_name_the_slides(notebook):
     assert re.search(r"[Ss]lides? \d+", headings), f"{path.name}: no heading names a slide"
 
 
-def test_nbval_ignore_output_comes_with_a_reason(notebook):
-    # nbval only honours the marker when the comment is exactly `# NBVAL_IGNORE_OUTPUT`
-    # (a reason on the same line silently disables it), so the reason goes on the line above.
+def test_no_nbval_comment_markers_remain(notebook):
+    # Outputs that cannot repeat carry the cell tag `nbval-ignore-output` (students see no test
+    # plumbing); nbval's comment markers are not used at all.
     path, nb = notebook
-    for cell in code_cells(nb):
-        lines = cell.source.splitlines()
-        for i, line in enumerate(lines):
-            if "NBVAL_IGNORE_OUTPUT" not in line:
-                continue
-            assert line.strip() == "# NBVAL_IGNORE_OUTPUT", (
-                f"{path.name}: nbval ignores {line.strip()!r}; write the marker alone on its line"
-            )
-            above = lines[i - 1].strip() if i else ""
-            assert above.startswith("#") and len(above) >= 12, (
-                f"{path.name}: `# NBVAL_IGNORE_OUTPUT` needs a comment line above saying why"
+    for i, cell in enumerate(code_cells(nb), 1):
+        assert not re.search(r"NBVAL_[A-Z_]+", cell.source), (
+            f"{path.name}: code cell {i} has an nbval comment marker; use the cell tag "
+            "`nbval-ignore-output` instead"
+        )
+
+
+def test_ignored_outputs_are_tagged_cells_with_outputs(notebook):
+    path, nb = notebook
+    for i, cell in enumerate(code_cells(nb), 1):
+        if "nbval-ignore-output" in cell.metadata.get("tags", []):
+            assert cell.get("outputs"), f"{path.name}: cell {i} ignores outputs it does not have"
+
+
+HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+GOALS = "**After this notebook you can**"
+
+
+def expected_core(nb):
+    """The cells of the core path: from a ★ heading to the next "Optional — …" heading or unmarked
+    level-2 heading (sub-headings inherit), plus the title and goals; never the navigation."""
+    core, flags = False, []
+    for cell in nb.cells:
+        if cell.source.startswith("<!--NAVIGATION-->"):
+            flags.append(False)
+            continue
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                m = HEADING.match(line)
+                if m:
+                    level, text = len(m.group(1)), m.group(2)
+                    if level == 1 or text.startswith("★"):
+                        core = True
+                    elif text.startswith("Optional —") or level == 2:
+                        core = False
+                    break
+            if cell.source.startswith(GOALS):
+                core = True
+        flags.append(core)
+    return flags
+
+
+def test_opens_with_goals_right_after_the_title(notebook):
+    path, nb = notebook
+    title, goals = nb.cells[1], nb.cells[2]
+    assert title.cell_type == "markdown" and title.source.startswith("# "), f"{path.name}: no title"
+    assert goals.cell_type == "markdown" and goals.source.startswith(GOALS), (
+        f"{path.name}: the cell after the title must open with {GOALS!r}"
+    )
+    bullets = [line for line in goals.source.splitlines() if re.match(r"^[-*] ", line)]
+    assert 3 <= len(bullets) <= 5, f"{path.name}: {len(bullets)} goals, expected 3-5"
+    assert re.search(r"sections marked ★, about \d+ minutes", goals.source), (
+        f"{path.name}: the goals must say the core path (sections marked ★, about N minutes)"
+    )
+    assert "Optional — …" in goals.source, f"{path.name}: the goals must name the Optional deep dives"
+
+
+def test_core_path_is_marked_by_headings_and_tags(notebook):
+    path, nb = notebook
+    headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
+                if HEADING.match(line)]
+    assert any(HEADING.match(h).group(2).startswith("★ ") for h in headings), (
+        f"{path.name}: no ★ heading"
+    )
+    tagged = ["core" in c.metadata.get("tags", []) for c in nb.cells]
+    wrong = [i for i, (want, have) in enumerate(zip(expected_core(nb), tagged)) if want != have]
+    assert not wrong, (
+        f"{path.name}: cells {wrong} have the `core` tag where the ★ / Optional headings say "
+        "otherwise (tag every cell of a ★ section, and no other)"
+    )
+    assert any(t and c.cell_type == "code" for t, c in zip(tagged, nb.cells)), (
+        f"{path.name}: the core path has no code"
+    )
+
+
+def minutes(nb):
+    return int(re.search(r"sections marked ★, about (\d+) minutes", nb.cells[2].source).group(1))
+
+
+def test_core_path_minutes_add_up_to_about_45_in_the_table_of_00():
+    table = nbformat.read(LECTURE[0], as_version=4)
+    text = next(c.source for c in table.cells if "★ The core path" in c.source)
+    rows = dict(re.findall(r"^\| \[?(\d\d) · [^|]*\|[^|]*\| (\d+) \|$", text, re.M))
+    assert sorted(rows) == [p.stem[:2] for p in LECTURE], rows
+    for path in LECTURE:
+        stated = minutes(nbformat.read(path, as_version=4))
+        assert int(rows[path.stem[:2]]) == stated, (
+            f"{path.name} says about {stated} minutes, 00's table {rows[path.stem[:2]]}"
+        )
+    total = sum(int(v) for v in rows.values())
+    assert 40 <= total <= 50, f"the core path takes {total} minutes, the lecture about 45"
+    assert f"**{total}**" in text, "00's table must give the total it adds up to"
+
+
+EM_CALL = re.compile(r"\b(run_em|fit_fish_em)\b")
+
+
+def test_nothing_runs_em_before_06_defines_it():
+    for path in LECTURE:
+        if path.stem >= "06":
+            continue
+        nb = nbformat.read(path, as_version=4)
+        for i, cell in enumerate(code_cells(nb), 1):
+            assert not EM_CALL.search(cell.source), (
+                f"{path.name}: code cell {i} uses {EM_CALL.search(cell.source).group(1)} before "
+                "notebook 06 defines EM"
             )
 
 
