@@ -723,6 +723,44 @@ def particle_filter(x, lam: float, mu: float, sigma: float, n_particles: int,
     return ParticleFilterResult(float(ll), means, n)
 
 
+@dataclass(frozen=True)
+class FilterSteps:
+    """The filter's predict -> update at every time step, as densities per fish on the grid.
+
+    ``predicted[t]`` is :math:`p(z_t \\mid x_{1:t-1})`, ``likelihood[t]`` the count's
+    likelihood :math:`p(x_t \\mid z_t)` normalised over :math:`z_t` to a density (so it can be
+    drawn beside the other two), ``filtered[t]`` :math:`p(z_t \\mid x_{1:t})`; each (T, G),
+    divided by the grid spacing. ``predicted_mean`` and ``filtered_mean`` are (T,).
+    """
+
+    grid: np.ndarray
+    predicted: np.ndarray
+    likelihood: np.ndarray
+    filtered: np.ndarray
+    predicted_mean: np.ndarray
+    filtered_mean: np.ndarray
+    x: np.ndarray
+    lam: float
+    truth: np.ndarray | None
+
+
+def filter_steps(post: FishPosterior, x, lam: float, truth=None) -> FilterSteps:
+    """:class:`FilterSteps` of ``post`` (from :func:`fish_posterior` on the counts ``x`` with
+    detection rate ``lam``); ``truth``, if given, is the simulated population (T,)."""
+    x = _as_counts(x)
+    lam = _positive(lam, "lam")
+    if x.size != post.filtered.shape[0]:
+        raise ValueError(f"x has {x.size} counts but the posterior has "
+                         f"{post.filtered.shape[0]} time steps")
+    dz = post.spacing
+    log_like = _poisson_loglik(x, lam * post.grid)          # (T, G)
+    like = np.exp(log_like - log_like.max(axis=1, keepdims=True))
+    like /= like.sum(axis=1, keepdims=True) * dz
+    return FilterSteps(post.grid, post.predicted / dz, like, post.filtered / dz,
+                       post.mean("predicted"), post.mean("filtered"), x, lam,
+                       None if truth is None else np.asarray(truth, dtype=float))
+
+
 # ---------------------------------------------------------------------------------------------
 # Posteriors over a small grid of parameters (precomputed for the explorer widgets)
 # ---------------------------------------------------------------------------------------------

@@ -651,6 +651,9 @@ class EMTrace:
     x : ndarray
         The data EM ran on (a reference, not a copy).
     shared_variance : bool
+    tol, max_iter, variance_floor :
+        The settings :func:`run_em` was called with, so that a rerun from another start (the
+        EM explorer's start controls) fits the same model the same way.
     resp : list of ndarray or None
         With ``run_em(..., store_responsibilities=True)``: ``resp[t] = e_step(x, params[t])``,
         shape (n, K), for every entry of ``params``. Otherwise None; use
@@ -672,6 +675,9 @@ class EMTrace:
     x: np.ndarray = dataclasses.field(repr=False)
     shared_variance: bool = True
     resp: list | None = dataclasses.field(default=None, repr=False)
+    tol: float = 1e-6
+    max_iter: int = 100
+    variance_floor: float | None = None
 
     def responsibilities(self, t: int) -> np.ndarray:
         """``q^(t) = e_step(x, params[t])``, shape (n, K) (stored, or computed in one E step)."""
@@ -772,4 +778,5 @@ def run_em(x, init: MixtureParams, max_iter: int = 100, tol: float = 1e-6,
             break
         ll = ll_new
     return EMTrace(params=params, log_likelihoods=np.array(log_likelihoods), converged=converged,
-                   n_iter=len(params) - 1, x=x, shared_variance=shared_variance, resp=stored)
+                   n_iter=len(params) - 1, x=x, shared_variance=shared_variance, resp=stored,
+                   tol=float(tol), max_iter=int(max_iter), variance_floor=variance_floor)
