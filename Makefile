@@ -86,3 +86,10 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) *.egg-info
+
+# --- the published course (issue 15) ---
+# make vendor   re-download the pinned npm packages of vendor/package.json (npm ci, no install
+#               scripts) and regenerate vendor/static + vendor/manifest.json (maintainers only)
+.PHONY: vendor
+vendor: $(BASE)
+	$(PY) scripts/vendor.py

@@ -8,6 +8,11 @@ widget state is kept, so widgets show (and browser-side links such as ``jslink``
 static pages. Links between notebooks (``01_x.ipynb``) are rewritten to the rendered pages
 (``01_x.html``). Only the lecture notebooks (``notebooks/NN_name.ipynb``) are published: the
 Otter master notebooks under ``notebooks/exercises`` hold the solutions and stay out.
+
+The pages work offline: require.js, MathJax and @jupyter-widgets/html-manager come from
+``vendor/static`` (pinned npm packages, see ``scripts/vendor.py``), copied to ``_vendor/`` beside
+the pages, and the template ``jupyter/nbconvert/templates/companion`` loads nothing from a CDN
+and writes each figure's alt text (``lecture_utils.plotting.describe``) into its ``<img alt>``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import dataclasses
 import html
 import pathlib
 import re
+import shutil
 import sys
 
 import nbformat
@@ -25,6 +31,11 @@ from nbconvert import HTMLExporter
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 DEFAULT_OUTPUT = ROOT / "_build" / "html"
+TEMPLATES = ROOT / "jupyter" / "nbconvert" / "templates"
+VENDOR = ROOT / "vendor" / "static"
+VENDOR_DIR = "_vendor"      # the vendored files' folder beside the pages
+#: vendored packages the pages need (axe-core is for the tests only, it is not published)
+PUBLISHED_VENDOR = ("@jupyter-widgets/html-manager", "requirejs", "mathjax", "reveal.js")
 _NOTEBOOK_LINK = re.compile(r'href="(\./)?([0-9][0-9]_[A-Za-z0-9_]+)\.ipynb(#[^"]*)?"')
 _SECTION = re.compile(r'<h2 id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
 
@@ -59,6 +70,34 @@ def title_of(nb: nbformat.NotebookNode, default: str) -> str:
 def link_rendered_pages(body: str) -> str:
     """``href="02_x.ipynb#sec"`` -> ``href="02_x.html#sec"``."""
     return _NOTEBOOK_LINK.sub(lambda m: f'href="{m.group(2)}.html{m.group(3) or ""}"', body)
+
+
+def vendor_urls(prefix: str) -> dict[str, str]:
+    """nbconvert's ``*_url`` options pointing at the vendored copies under ``prefix``
+    (``_vendor`` beside the pages, ``../_vendor`` from a subfolder)."""
+    return {
+        "require_js_url": f"{prefix}/requirejs/require.js",
+        "mathjax_url": f"{prefix}/mathjax/es5/tex-chtml-full.js",
+        "widget_renderer_url": f"{prefix}/@jupyter-widgets/html-manager/dist/embed-amd.js",
+        # where html-manager looks for widget modules it does not bundle (data-jupyter-widgets-cdn)
+        "jupyter_widgets_base_url": f"{prefix}/npm/",
+    }
+
+
+def make_exporter() -> HTMLExporter:
+    return HTMLExporter(template_name="companion", extra_template_basedirs=[str(TEMPLATES)],
+                        extra_template_paths=[str(TEMPLATES)],
+                        **vendor_urls(VENDOR_DIR))
+
+
+def copy_vendor(output: pathlib.Path) -> pathlib.Path:
+    """Copy the vendored packages the pages use to ``output/_vendor``."""
+    target = output / VENDOR_DIR
+    if target.exists():
+        shutil.rmtree(target)
+    for package in PUBLISHED_VENDOR:
+        shutil.copytree(VENDOR / package, target / package)
+    return target
 
 
 def render(path: pathlib.Path, output: pathlib.Path, exporter: HTMLExporter) -> Page:
@@ -118,7 +157,8 @@ def build(output: pathlib.Path,
           notebooks: list[pathlib.Path]) -> tuple[list[Page], list[pathlib.Path]]:
     """Render the executed ``notebooks`` into ``output``; return (pages, skipped)."""
     output.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter(template_name="lab")
+    exporter = make_exporter()
+    copy_vendor(output)
     pages, skipped = [], []
     for path in notebooks:
         if is_executed(nbformat.read(path, as_version=4)):
