@@ -42,7 +42,7 @@ __all__ = [
     "FishPosterior", "FishEMTrace", "ParticleFilterResult",
     "forward_backward", "brute_force_log_likelihood",
     "simulate_fish", "default_grid", "fish_transition", "fish_posterior", "fit_fish_em",
-    "particle_filter", "FishSweep", "posterior_sweep",
+    "particle_filter", "FishSweep", "posterior_sweep", "FilterSteps", "filter_steps",
 ]
 
 #: Probability mass the posterior may put next to an open end of the grid.

@@ -21,10 +21,18 @@ from matplotlib.figure import Figure
 from lecture_utils import bayes, em_plots, hmm, hmm_plots, mixture
 from lecture_utils.bayes import BetaDist, NormalDist
 from lecture_utils.election import ev_histogram, plot_ev_histogram, plot_published_forecasts
-from lecture_utils.explorer import (DPI, PIXEL_RATIO, Explorer, Frame, encode_png, frame_of,
-                                    kernel_note, needs_kernel, selection_slider)
+from lecture_utils.explorer import (
+    DPI,
+    PIXEL_RATIO,
+    Explorer,
+    Frame,
+    encode_png,
+    frame_of,
+    kernel_note,
+    needs_kernel,
+    selection_slider,
+)
 from lecture_utils.plotting import COLORS, describe
-
 
 # ---------------------------------------------------------------------------------------------
 # EM explorer (slides 12-13): lecture_utils.mixture traces
@@ -70,7 +78,7 @@ def _em_iterations(T: int, every_up_to: int = 15, later: int = 10) -> list[int]:
     if T <= every_up_to:
         return first
     rest = np.unique(np.linspace(every_up_to, T, later + 1).round().astype(int))
-    return sorted(set(first) | set(int(t) for t in rest))
+    return sorted(set(first) | {int(t) for t in rest})
 
 
 class EMExplorer(Explorer):
@@ -609,7 +617,7 @@ def _recap_explorer(*, data, family: str, presets: list[tuple[str, object]], n: 
 
     def static_figure():
         picks = [ns[0], ns[min(len(ns) - 1, 9)], int(n), ns[-1]]
-        picks = sorted(set(int(v) for v in picks))
+        picks = sorted({int(v) for v in picks})
         _, first = presets[0]
         path = path_of(first)
         small = Figure(figsize=(3.0 * len(picks), 2.8), layout="constrained")

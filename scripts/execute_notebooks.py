@@ -17,7 +17,6 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 NEEDS_KERNEL = "explorer-needs-kernel"     # lecture_utils.explorer.NEEDS_KERNEL
 KERNEL_NOTE = "explorer-kernel-note"       # lecture_utils.explorer.KERNEL_NOTE

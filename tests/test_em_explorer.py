@@ -14,6 +14,7 @@ import ipywidgets
 import matplotlib as mpl
 import numpy as np
 import pytest
+from conftest import assert_explorer_contract, assert_frame_changes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
@@ -22,7 +23,6 @@ from matplotlib.image import imread
 from lecture_utils import em_plots, mixture, widgets
 from lecture_utils.data import load_heights
 from lecture_utils.plotting import use_style
-from conftest import assert_explorer_contract, assert_frame_changes
 
 use_style()
 
