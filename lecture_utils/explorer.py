@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-__all__ = ["DPI", "Explorer", "Frame", "encode_png", "frame_stack"]
+__all__ = ["DPI", "Explorer", "Frame", "encode_frame", "frame_stack"]
 
 #: Pixels per inch of every explorer figure (CSS pixels: the figure is shown at figsize * DPI).
 DPI = 80
@@ -48,31 +48,36 @@ KERNEL_NOTE_TEXT = ("These controls need a running kernel (run the notebook in J
 
 @dataclass(frozen=True)
 class Frame:
-    """One pre-rendered state: the picture (PNG bytes), its alt text and the readout line."""
+    """One pre-rendered state: the picture (lossless WebP bytes), its alt text and the readout
+    line."""
 
-    png: bytes
+    image: bytes
     alt: str
     readout: str
-    width_px: int   # CSS pixels the picture is shown at (the PNG has PIXEL_RATIO times more)
+    width_px: int   # CSS pixels the picture is shown at (the image has PIXEL_RATIO times more)
 
     def html(self) -> str:
-        src = "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+        src = "data:image/webp;base64," + base64.b64encode(self.image).decode("ascii")
         return (f'<div class="explorer-readout" role="status">{self.readout}</div>'
                 f'<img class="explorer-figure" src="{src}" alt="{html.escape(self.alt)}" '
                 f'style="width:{self.width_px}px;max-width:100%;height:auto">')
 
 
-def encode_png(rgba: np.ndarray, colors: int = 256) -> bytes:
-    """RGBA pixels (height, width, 4) as a palette PNG: a figure's antialiased lines need few
-    colours, and a palette PNG is about a third of the size of a true-colour one."""
+def encode_frame(rgba: np.ndarray, colors: int = 64) -> bytes:
+    """RGBA pixels (height, width, 4) as a lossless WebP of at most ``colors`` colours.
+
+    A figure's antialiased lines need few colours: quantised to a palette, then stored
+    losslessly as WebP, a frame is about a third of its true-colour PNG (the notebooks hold
+    every frame, and must stay under 3 MB). Every browser the course supports shows WebP.
+    """
     from PIL import Image
 
     height, width, _ = rgba.shape
     image = Image.frombuffer("RGBA", (width, height), np.ascontiguousarray(rgba), "raw",
                              "RGBA", 0, 1).convert("RGB")
-    image = image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE)
+    image = image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE).convert("RGB")
     buffer = io.BytesIO()
-    image.save(buffer, format="png", compress_level=9)
+    image.save(buffer, format="webp", lossless=True, method=4)
     return buffer.getvalue()
 
 
@@ -90,9 +95,9 @@ def render_figure(fig, dpi: float = DPI, pixel_ratio: float = PIXEL_RATIO) -> np
 
 
 def frame_of(fig, alt: str, readout: str, dpi: float = DPI,
-             pixel_ratio: float = PIXEL_RATIO) -> Frame:
+             pixel_ratio: float = PIXEL_RATIO, colors: int = 64) -> Frame:
     """Render ``fig`` as it is now into a :class:`Frame`."""
-    return Frame(encode_png(render_figure(fig, dpi, pixel_ratio)), alt, readout,
+    return Frame(encode_frame(render_figure(fig, dpi, pixel_ratio), colors), alt, readout,
                  round(fig.get_figwidth() * dpi))
 
 

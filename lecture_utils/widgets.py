@@ -26,7 +26,7 @@ from lecture_utils.explorer import (
     PIXEL_RATIO,
     Explorer,
     Frame,
-    encode_png,
+    encode_frame,
     frame_of,
     kernel_note,
     needs_kernel,
@@ -159,7 +159,7 @@ class EMExplorer(Explorer):
         status = "converged" if f.converged else f"not converged after {f.n_iter}"
         readout = (f"<span style='font-size:0.95em'>{em_plots.describe_state(f, t, half)}"
                    f" · EM {status}</span>")
-        return Frame(encode_png(rgba), _em_alt(f, t, half), readout,
+        return Frame(encode_frame(rgba, colors=256), _em_alt(f, t, half), readout,
                      round(fig.figure.get_figwidth() * self.dpi))
 
     def _order(self):
@@ -467,7 +467,7 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
                + ("" if actual_clinton_ev is None else
                   f", the actual {actual_clinton_ev} marked")
                + f"; right, P(Clinton wins) against the SD, now {p_win[i]:.3f}.")
-        frames.append(frame_of(fig, alt, text, dpi))
+        frames.append(frame_of(fig, alt, text, dpi, colors=32))
 
     slider = selection_slider(sds, [f"{v:.2f}" for v in sds], 0, "national SD σ_δ",
                               width="60%", tooltip="σ_δ, SD of the shared national polling "
@@ -502,10 +502,10 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
 
 
 def _recap_ns(n_max: int, n: int) -> np.ndarray:
-    """The sample sizes the n slider offers: every n up to 10, then about 15 more, spaced
+    """The sample sizes the n slider offers: every n up to 5, then about 15 more, spaced
     evenly on a log scale up to all the data (and the starting ``n``)."""
-    ns = np.unique(np.r_[np.arange(1, min(n_max, 10) + 1),
-                        np.geomspace(min(n_max, 10), n_max, 15).round().astype(int), n])
+    ns = np.unique(np.r_[np.arange(1, min(n_max, 5) + 1),
+                        np.geomspace(min(n_max, 5), n_max, 15).round().astype(int), n])
     return ns[(ns >= 1) & (ns <= n_max)]
 
 
@@ -603,7 +603,7 @@ def _recap_explorer(*, data, family: str, presets: list[tuple[str, object]], n: 
                    f"{estimates['LMSE']:.3f} and MLE {estimates['MLE']:.3f} marked; right, the "
                    f"three estimates and the 95% credible interval for every n, n = {i} "
                    "marked.")
-            row.append(frame_of(fig, alt, readout, dpi))
+            row.append(frame_of(fig, alt, readout, dpi, colors=32))
         frames.append(row)
 
     start = int(np.flatnonzero(ns == n)[0])

@@ -79,18 +79,22 @@ def assert_explorer_contract(explorer) -> None:
         alt = _html.unescape(_re.search(r'alt="([^"]*)"', value).group(1))
         assert len(alt) > 40, alt
         alts.append(alt)
-        pngs.append(_re.search(r'src="data:image/png;base64,([^"]+)"', value).group(1))
+        pngs.append(_re.search(r'src="data:image/webp;base64,([^"]+)"', value).group(1))
     assert len(set(alts)) == len(alts), "two frames share their alt text"
     assert len(set(pngs)) == len(pngs), "two frames are the same picture"
     for control, trait in explorer.links:
         assert any(link.source == (control, trait) and link.target[1] == "selected_index"
                    for link in explorer.jslinks), (control, trait)
-    png = explorer.frame.png
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    image = explorer.frame.image
+    assert image[:4] == b"RIFF" and image[8:12] == b"WEBP"
     # shown at its own pixel width (CSS px * PIXEL_RATIO), never stretched by the box
+    import io as _io
+
+    from PIL import Image
+
     from lecture_utils.explorer import PIXEL_RATIO
 
-    width = int.from_bytes(png[16:20], "big")               # the IHDR chunk's width field
+    width = Image.open(_io.BytesIO(image)).size[0]
     assert abs(width - explorer.frame.width_px * PIXEL_RATIO) <= 1, (width, explorer.frame)
     assert f"width:{explorer.frame.width_px}px;max-width:100%" in explorer.frame.html()
     fig = explorer.static_figure()
@@ -102,9 +106,9 @@ def assert_explorer_contract(explorer) -> None:
 def assert_frame_changes(explorer, **state) -> tuple[str, str]:
     """update(**state) shows another frame: new readout, new alt text, new picture; the Stacks'
     selected indices follow the controls in Python too."""
-    before = (explorer.readout, explorer.alt, explorer.frame.png)
+    before = (explorer.readout, explorer.alt, explorer.frame.image)
     explorer.update(**state)
-    after = (explorer.readout, explorer.alt, explorer.frame.png)
+    after = (explorer.readout, explorer.alt, explorer.frame.image)
     assert all(a != b for a, b in zip(before, after)), state
     stack, shown = explorer.figure, None
     for index in explorer.state:

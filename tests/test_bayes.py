@@ -250,9 +250,9 @@ def test_beta_bernoulli_explorer_follows_its_controls():
     assert "1050 of 1050 observations" in box.alt
     assert_frame_changes(box, prior=2)                  # the preset Beta(50, 50)
     assert "posterior Beta(862.0, 288.0)" in box.readout
-    box.update(n=10, prior=0)
-    k = int(IS_MALE[:10].sum())
-    assert f"posterior Beta({2 + k:.1f}, {2 + 10 - k:.1f})" in box.readout
+    box.update(n=5, prior=0)
+    k = int(IS_MALE[:5].sum())
+    assert f"posterior Beta({2 + k:.1f}, {2 + 5 - k:.1f})" in box.readout
     with pytest.raises(ValueError, match="update\\(\\) takes the controls"):
         box.update(m0=1.0)
     with pytest.raises(ValueError, match="n must be between 1 and"):

@@ -265,9 +265,9 @@ def test_moving_a_main_control_computes_no_em(explorer, monkeypatch):
     seen = set()
     for t in (1, 2, 7, 20, 0):
         explorer.update(t=t)
-        seen.add(explorer.frame.png)
+        seen.add(explorer.frame.image)
     explorer.update(half="M")
-    seen.add(explorer.frame.png)
+    seen.add(explorer.frame.image)
     explorer.update(t=5, half="E")
     assert "iteration 5 of 20" in explorer.readout
     assert len(seen) == 6
