@@ -27,6 +27,8 @@ import numpy as np
 from scipy import stats
 from scipy.special import logsumexp
 
+from lecture_utils._validate import is_real
+
 __all__ = [
     "BetaDist",
     "NormalDist",
@@ -46,7 +48,7 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 
 def _positive(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_real(value):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value}")
@@ -54,7 +56,7 @@ def _positive(value: float, name: str) -> float:
 
 
 def _finite(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_real(value):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")

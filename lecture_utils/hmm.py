@@ -30,13 +30,14 @@ series; :func:`brute_force_log_likelihood` for tiny checks); the fish model on a
 from __future__ import annotations
 
 import itertools
-import numbers
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 from scipy import stats
 from scipy.special import gammaln, logsumexp
+
+from lecture_utils._validate import as_generator, finite, is_int, positive
 
 __all__ = [
     "FishPosterior", "FishEMTrace", "ParticleFilterResult",
@@ -73,29 +74,7 @@ def _as_counts(x, name: str = "x") -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _positive(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
-    return value
-
-
-def _finite(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
-
-
-def _check_rng(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(SEED); "
-                        f"got {type(rng).__name__}")
-    return rng
+_positive, _finite, _check_rng = positive, finite, as_generator   # lecture_utils._validate
 
 
 def _check_hmm(start_prob, trans_mat, rates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -348,7 +327,7 @@ def simulate_fish(T: int, lam: float, mu: float, sigma: float,
     x : ndarray of int, shape (T,)
         The counts :math:`x_1, \\dots, x_T`.
     """
-    if isinstance(T, bool) or not isinstance(T, numbers.Integral) or T < 1:
+    if not is_int(T) or T < 1:
         raise ValueError(f"T must be an integer >= 1, got {T!r}")
     lam, sigma = _positive(lam, "lam"), _positive(sigma, "sigma")
     mu = _finite(mu, "mu")
@@ -641,7 +620,7 @@ def fit_fish_em(x, mu: float, lam0: float, sigma0: float, grid=None, max_iter: i
     x = _as_counts(x)
     mu = _finite(mu, "mu")
     lam, sigma = _positive(lam0, "lam0"), _positive(sigma0, "sigma0")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
+    if not is_int(max_iter) or max_iter < 1:
         raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
     tol = _finite(tol, "tol")
     if grid is None:
@@ -701,8 +680,7 @@ def particle_filter(x, lam: float, mu: float, sigma: float, n_particles: int,
     lam, sigma = _positive(lam, "lam"), _positive(sigma, "sigma")
     mu = _finite(mu, "mu")
     rng = _check_rng(rng)
-    if isinstance(n_particles, bool) or not isinstance(n_particles, numbers.Integral) \
-            or n_particles < 1:
+    if not is_int(n_particles) or n_particles < 1:
         raise ValueError(f"n_particles must be an integer >= 1, got {n_particles!r}")
     n = int(n_particles)
     z = _truncated_normal(np.full(n, mu), sigma, rng)                  # z_0

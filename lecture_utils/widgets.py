@@ -12,13 +12,12 @@ text), so the notebook reads on GitHub, in nbval and without a kernel.
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
 from lecture_utils import bayes, em_plots, hmm, hmm_plots, mixture
+from lecture_utils._validate import is_int
 from lecture_utils.bayes import BetaDist, NormalDist
 from lecture_utils.election import ev_histogram, plot_ev_histogram, plot_published_forecasts
 from lecture_utils.explorer import (
@@ -521,7 +520,7 @@ def _recap_explorer(*, data, family: str, presets: list[tuple[str, object]], n: 
     """
     grid = np.asarray(grid, dtype=float)
     n_max = data.size
-    if isinstance(n, bool) or not isinstance(n, Integral):
+    if not is_int(n):
         raise TypeError(f"n must be an int, got {type(n).__name__}")
     if not 1 <= n <= n_max:
         raise ValueError(f"n must be between 1 and len(data) = {n_max}, got {n}")

@@ -346,7 +346,11 @@ def test_bad_simulation_arguments_are_refused():
     with pytest.raises(ValueError, match="sigma must be"):
         hmm.simulate_fish(5, LAM, MU, 0.0, rng)
     with pytest.raises(TypeError, match="rng must be a numpy Generator"):
-        hmm.simulate_fish(5, LAM, MU, SIGMA, 42)
+        hmm.simulate_fish(5, LAM, MU, SIGMA, "42")
+    # the package's one rng policy: an int seed is a seed, as in mixture and election
+    np.testing.assert_array_equal(hmm.simulate_fish(5, LAM, MU, SIGMA, 42)[1],
+                                  hmm.simulate_fish(5, LAM, MU, SIGMA,
+                                                    np.random.default_rng(42))[1])
     with pytest.raises(TypeError, match="lam must be a real number"):
         hmm.simulate_fish(5, "0.2", MU, SIGMA, rng)
 
