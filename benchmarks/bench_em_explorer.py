@@ -19,9 +19,9 @@ from run import Row, best_time
 
 from lecture_utils import em_plots, mixture
 from lecture_utils.data import load_heights
-from lecture_utils.plotting import use_style
+from lecture_utils.plotting import EXPLORER_DPI, use_style
 
-DPI = 80   # lecture_utils.explorer.DPI
+DPI = EXPLORER_DPI
 
 
 def _pixels(png: bytes) -> np.ndarray:

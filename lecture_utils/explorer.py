@@ -31,10 +31,10 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
+from lecture_utils.plotting import EXPLORER_DPI as DPI  # CSS pixels per inch of the frames
+
 __all__ = ["DPI", "Explorer", "Frame", "encode_frame", "frame_stack"]
 
-#: Pixels per inch of every explorer figure (CSS pixels: the figure is shown at figsize * DPI).
-DPI = 80
 #: Device pixels per CSS pixel the frames are rendered at. 2 would be sharp on a 2x display,
 #: but four times the pixels do not fit the notebooks' 3 MB (see docs/explorers.md).
 PIXEL_RATIO = 1

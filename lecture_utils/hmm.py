@@ -1,6 +1,6 @@
 """The fish-population hidden Markov model of slide 6, and the discrete Poisson HMM under it.
 
-The slide's model, with the indexing of DESIGN.md: :math:`z_0 \\sim \\mathcal N(\\mu, \\sigma^2)`
+The slide's model, indexed as in the lecture (slide 6): :math:`z_0 \\sim \\mathcal N(\\mu, \\sigma^2)`
 is the unobserved starting population; for :math:`t = 1, \\dots, T`
 
 .. math::

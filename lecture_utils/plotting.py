@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import matplotlib as mpl
 
-__all__ = ["COLORS", "describe", "use_style"]
+__all__ = ["COLORS", "DPI", "EXPLORER_DPI", "describe", "use_style"]
+
+#: Resolution of the static figures (use_style sets figure.dpi and savefig.dpi to it).
+DPI = 100
+#: Pixels per inch of the explorers' pre-rendered frames (lecture_utils.explorer, em_plots,
+#: the benchmarks): lower than DPI because every frame is stored in the notebook (3 MB each).
+EXPLORER_DPI = 80
 
 #: One colour per meaning, used the same way in every notebook.
 COLORS = {
@@ -25,8 +31,8 @@ def use_style() -> None:
     """A clean, legible style at notebook width (call once in a notebook's first cell)."""
     mpl.rcParams.update({
         "figure.figsize": (8.0, 4.0),
-        "figure.dpi": 100,
-        "savefig.dpi": 100,
+        "figure.dpi": DPI,
+        "savefig.dpi": DPI,
         "figure.constrained_layout.use": True,
         "axes.spines.top": False,
         "axes.spines.right": False,
