@@ -3,9 +3,9 @@
 1. The closed-form posterior of π after every n = 1..1050 students (one vectorised cumulative
    sum) against the brute-force grid posterior (2001 points) at every n, the check that notebook
    01 makes once. Target: <= 0.05x -- conjugacy is what makes the slider instant.
-2. One move of the explorer's n slider (update the artists' data + render the PNG) against
-   rendering the same PNG with nothing changed. Target: <= 1.5x: a redraw computes next to
-   nothing; the time is matplotlib's rendering.
+
+(The explorer's n slider no longer has a kernel row: its frames are pre-rendered and swapped in
+the browser; benchmarks/bench_browser.py times that.)
 """
 
 from __future__ import annotations
@@ -55,27 +55,4 @@ def row_conjugate_path() -> Row:
                "brute-force grid posterior at every n", 0.05, same)
 
 
-def row_explorer_redraw() -> Row:
-    from lecture_utils.widgets import _png, beta_bernoulli_explorer
-
-    z = _is_male()
-    box = beta_bernoulli_explorer(z, n=20)
-    state = {"n": 20}
-    # The explorer's dpi, read back from its image width (figwidth * dpi pixels).
-    dpi = float(box.image.layout.width.removesuffix("px")) / box.figure.get_figwidth()
-
-    def ours():
-        state["n"] = 20 + (state["n"] + 37) % 1000
-        box.update(state["n"])
-
-    def reference():
-        _png(box.figure, dpi)
-
-    ours_time, reference_time = interleaved_best(ours, reference, repeat=REPEAT)
-    box.update(1050)
-    same = "MLE 0.773" in box.readout.value
-    return Row("explorer: one move of the n slider", ours_time, reference_time,
-               "rendering the same PNG unchanged", 1.5, same)
-
-
-ROWS = [row_conjugate_path, row_explorer_redraw]
+ROWS = [row_conjugate_path]

@@ -29,6 +29,7 @@ from scipy.special import logsumexp
 
 from lecture_utils.plotting import COLORS
 from lecture_utils.plotting import describe as _describe_figure
+from lecture_utils._validate import is_real
 
 __all__ = [
     "BetaDist",
@@ -49,7 +50,7 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 
 def _positive(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_real(value):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value}")
@@ -57,7 +58,7 @@ def _positive(value: float, name: str) -> float:
 
 
 def _finite(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_real(value):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")

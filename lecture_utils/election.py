@@ -25,10 +25,11 @@ counted the way the model counts is Clinton 233 - Trump 305, one vote off the re
 from __future__ import annotations
 
 import dataclasses
-import numbers
 
 import numpy as np
 import pandas as pd
+
+from lecture_utils._validate import as_generator, is_int, is_real
 
 __all__ = [
     "ACTUAL_EV_2016",
@@ -202,7 +203,7 @@ def state_averages(polls: pd.DataFrame, since: str | pd.Timestamp = "2016-10-25"
     missing = [c for c in _POLL_COLUMNS if c not in polls.columns]
     if missing:
         raise KeyError(f"polls is missing column(s) {missing}; expected {list(_POLL_COLUMNS)}")
-    if not isinstance(min_polls, numbers.Integral) or isinstance(min_polls, bool) or min_polls < 2:
+    if not is_int(min_polls) or min_polls < 2:
         raise ValueError(f"min_polls must be an integer >= 2, got {min_polls!r}")
     try:
         since = pd.Timestamp(since)
@@ -310,7 +311,7 @@ class ElectionSims:
 
 
 def _check_nonneg_real(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if not is_real(value):
         raise TypeError(f"{name} must be a real number (points), got {value!r}")
     value = float(value)
     if not np.isfinite(value) or value < 0:
@@ -353,23 +354,20 @@ def _check_inputs(averages, electoral_votes, n_sims, se_column, df):
         raise ValueError("averages['margin'] must be finite numbers (points), found NaN/inf")
     if not np.all(np.isfinite(se)) or np.any(se < 0):
         raise ValueError(f"averages[{se_column!r}] must be finite and >= 0 (points)")
-    if isinstance(n_sims, bool) or not isinstance(n_sims, numbers.Integral):
+    if not is_int(n_sims):
         raise TypeError(f"n_sims must be an integer, got {n_sims!r}")
     if n_sims < 1:
         raise ValueError(f"n_sims must be >= 1, got {n_sims}")
     if df is not None:
-        if isinstance(df, bool) or not isinstance(df, numbers.Real) or not df > 2:
+        if not is_real(df) or not df > 2:
             raise ValueError(f"df must be None (normal errors) or a number > 2 (Student t with "
                              f"finite variance), got {df!r}")
     return states, ev.astype(np.int64), margin, se
 
 
 def _as_generator(rng) -> np.random.Generator:
-    if rng is None or isinstance(rng, (numbers.Integral, np.random.SeedSequence)):
-        return np.random.default_rng(rng)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    raise TypeError(f"rng must be None, an int seed or a numpy Generator, got {type(rng).__name__}")
+    return as_generator(rng)
+
 
 
 def _region_codes(states: tuple[str, ...], regions: dict[str, str] | None) -> np.ndarray:
@@ -550,7 +548,7 @@ def ev_histogram(clinton_ev: np.ndarray, total: int = 538,
     -------
     edges : ndarray (n_bins + 1,), fractions : ndarray (n_bins,) summing to 1
     """
-    if isinstance(bin_width, bool) or not isinstance(bin_width, numbers.Integral) or bin_width < 1:
+    if not is_int(bin_width) or bin_width < 1:
         raise ValueError(f"bin_width must be a positive integer, got {bin_width!r}")
     clinton_ev = np.asarray(clinton_ev)
     if clinton_ev.ndim != 1 or clinton_ev.size == 0:

@@ -38,7 +38,7 @@ from PIL import Image
 from scipy.special import logsumexp
 
 from lecture_utils import mixture
-from lecture_utils.plotting import COLORS, describe
+from lecture_utils.plotting import COLORS, EXPLORER_DPI, describe
 
 __all__ = [
     "HALF_STEPS",
@@ -557,7 +557,7 @@ class EMFigure:
         self.path_now.set_data([f.means[i, 0]], [f.means[i, 1]])
 
     # -- drawing ------------------------------------------------------------------------------
-    def render(self, dpi: float = 90) -> np.ndarray:
+    def render(self, dpi: float = EXPLORER_DPI) -> np.ndarray:
         """The current frame as an RGBA array, shape (height, width, 4), blitted (see above).
 
         The array is a view of the canvas buffer: valid until the next render.
@@ -599,7 +599,7 @@ class EMFigure:
             legend.draw(renderer)  # a legend is the top of its panel: drawn last, as in a full draw
         return _Background(dpi, self.canvas.copy_from_bbox(self.figure.bbox), tuple(legends))
 
-    def png(self, dpi: float = 90) -> bytes:
+    def png(self, dpi: float = EXPLORER_DPI) -> bytes:
         """The current frame as PNG bytes (zlib level 1: fast to encode, and to decode)."""
         rgba = self.render(dpi)
         height, width, _ = rgba.shape

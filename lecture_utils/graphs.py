@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import daft
-import numpy as np
 from matplotlib.figure import Figure
 
 from lecture_utils.plotting import describe
+from lecture_utils._validate import is_int
 
 __all__ = [
     "GraphNode",
@@ -270,7 +270,7 @@ def _election_graph() -> ModelGraph:
 
 
 def _fish_builder(T: int = 3) -> ModelGraph:
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)):
+    if not is_int(T):
         raise TypeError(f"T must be an int (the number of observed time steps), got {T!r}")
     if not 1 <= T <= 8:
         raise ValueError(f"T must be between 1 and 8 to draw legibly, got {T}")

@@ -1,6 +1,6 @@
 """The fish-population hidden Markov model of slide 6, and the discrete Poisson HMM under it.
 
-The slide's model, with the indexing of DESIGN.md: :math:`z_0 \\sim \\mathcal N(\\mu, \\sigma^2)`
+The slide's model, indexed as in the lecture (slide 6): :math:`z_0 \\sim \\mathcal N(\\mu, \\sigma^2)`
 is the unobserved starting population; for :math:`t = 1, \\dots, T`
 
 .. math::
@@ -30,7 +30,6 @@ series; :func:`brute_force_log_likelihood` for tiny checks); the fish model on a
 from __future__ import annotations
 
 import itertools
-import numbers
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -38,11 +37,14 @@ import numpy as np
 from scipy import stats
 from scipy.special import gammaln, logsumexp
 
+from lecture_utils._validate import as_generator, finite, is_int, positive
+
 __all__ = [
     "FishPosterior", "FishEMTrace", "ParticleFilterResult",
     "forward_backward", "brute_force_log_likelihood",
     "simulate_fish", "default_grid", "fish_transition", "fish_posterior", "fit_fish_em",
     "particle_filter", "FishSweep", "posterior_sweep", "PondErrors", "filter_smoother_errors",
+    "FilterSteps", "filter_steps",
 ]
 
 #: Probability mass the posterior may put next to an open end of the grid.
@@ -73,29 +75,7 @@ def _as_counts(x, name: str = "x") -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _positive(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
-    return value
-
-
-def _finite(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
-
-
-def _check_rng(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(SEED); "
-                        f"got {type(rng).__name__}")
-    return rng
+_positive, _finite, _check_rng = positive, finite, as_generator   # lecture_utils._validate
 
 
 def _check_hmm(start_prob, trans_mat, rates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -348,7 +328,7 @@ def simulate_fish(T: int, lam: float, mu: float, sigma: float,
     x : ndarray of int, shape (T,)
         The counts :math:`x_1, \\dots, x_T`.
     """
-    if isinstance(T, bool) or not isinstance(T, numbers.Integral) or T < 1:
+    if not is_int(T) or T < 1:
         raise ValueError(f"T must be an integer >= 1, got {T!r}")
     lam, sigma = _positive(lam, "lam"), _positive(sigma, "sigma")
     mu = _finite(mu, "mu")
@@ -641,7 +621,7 @@ def fit_fish_em(x, mu: float, lam0: float, sigma0: float, grid=None, max_iter: i
     x = _as_counts(x)
     mu = _finite(mu, "mu")
     lam, sigma = _positive(lam0, "lam0"), _positive(sigma0, "sigma0")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
+    if not is_int(max_iter) or max_iter < 1:
         raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
     tol = _finite(tol, "tol")
     if grid is None:
@@ -701,8 +681,7 @@ def particle_filter(x, lam: float, mu: float, sigma: float, n_particles: int,
     lam, sigma = _positive(lam, "lam"), _positive(sigma, "sigma")
     mu = _finite(mu, "mu")
     rng = _check_rng(rng)
-    if isinstance(n_particles, bool) or not isinstance(n_particles, numbers.Integral) \
-            or n_particles < 1:
+    if not is_int(n_particles) or n_particles < 1:
         raise ValueError(f"n_particles must be an integer >= 1, got {n_particles!r}")
     n = int(n_particles)
     z = _truncated_normal(np.full(n, mu), sigma, rng)                  # z_0
@@ -721,6 +700,44 @@ def particle_filter(x, lam: float, mu: float, sigma: float, n_particles: int,
         positions = (rng.random() + np.arange(n)) / n
         z = z[np.minimum(np.searchsorted(np.cumsum(w), positions), n - 1)]
     return ParticleFilterResult(float(ll), means, n)
+
+
+@dataclass(frozen=True)
+class FilterSteps:
+    """The filter's predict -> update at every time step, as densities per fish on the grid.
+
+    ``predicted[t]`` is :math:`p(z_t \\mid x_{1:t-1})`, ``likelihood[t]`` the count's
+    likelihood :math:`p(x_t \\mid z_t)` normalised over :math:`z_t` to a density (so it can be
+    drawn beside the other two), ``filtered[t]`` :math:`p(z_t \\mid x_{1:t})`; each (T, G),
+    divided by the grid spacing. ``predicted_mean`` and ``filtered_mean`` are (T,).
+    """
+
+    grid: np.ndarray
+    predicted: np.ndarray
+    likelihood: np.ndarray
+    filtered: np.ndarray
+    predicted_mean: np.ndarray
+    filtered_mean: np.ndarray
+    x: np.ndarray
+    lam: float
+    truth: np.ndarray | None
+
+
+def filter_steps(post: FishPosterior, x, lam: float, truth=None) -> FilterSteps:
+    """:class:`FilterSteps` of ``post`` (from :func:`fish_posterior` on the counts ``x`` with
+    detection rate ``lam``); ``truth``, if given, is the simulated population (T,)."""
+    x = _as_counts(x)
+    lam = _positive(lam, "lam")
+    if x.size != post.filtered.shape[0]:
+        raise ValueError(f"x has {x.size} counts but the posterior has "
+                         f"{post.filtered.shape[0]} time steps")
+    dz = post.spacing
+    log_like = _poisson_loglik(x, lam * post.grid)          # (T, G)
+    like = np.exp(log_like - log_like.max(axis=1, keepdims=True))
+    like /= like.sum(axis=1, keepdims=True) * dz
+    return FilterSteps(post.grid, post.predicted / dz, like, post.filtered / dz,
+                       post.mean("predicted"), post.mean("filtered"), x, lam,
+                       None if truth is None else np.asarray(truth, dtype=float))
 
 
 # ---------------------------------------------------------------------------------------------

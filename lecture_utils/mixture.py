@@ -49,6 +49,8 @@ import numpy as np
 from scipy.special import entr, logsumexp
 from scipy.stats import norm
 
+from lecture_utils._validate import as_generator, is_int, is_real
+
 __all__ = [
     "DEFAULT_RELATIVE_VARIANCE_FLOOR",
     "DirectFit",
@@ -144,14 +146,8 @@ def _check_resp(resp, n: int, name: str = "resp") -> np.ndarray:
 
 
 def _check_rng(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        return np.random.default_rng(rng)
-    raise TypeError(
-        f"rng must be a numpy Generator (np.random.default_rng(seed)) or an int seed, "
-        f"got {type(rng).__name__}"
-    )
+    """The package's one rng policy (lecture_utils._validate.as_generator)."""
+    return as_generator(rng)
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,7 +190,7 @@ class MixtureParams:
         arrays = {}
         for name in ("weights", "means", "variances"):
             value = getattr(self, name)
-            if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+            if is_real(value):
                 raise ValueError(f"{name} must be a 1-D array of length K, got the scalar {value}")
             array = _as_float_vector(value, name, allow_empty=True).copy()
             array.setflags(write=False)
@@ -286,7 +282,7 @@ def sample_mixture(params: MixtureParams, n: int, rng) -> tuple[np.ndarray, np.n
         The latent labels, in ``0 .. K-1``.
     """
     params = _check_params(params)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+    if not is_int(n):
         raise TypeError(f"n must be an int, got {type(n).__name__}")
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
@@ -405,7 +401,7 @@ def _resolve_floor(x: np.ndarray, variance_floor: float | None) -> float:
         if not np.isfinite(floor):
             raise ValueError("x is too spread out: its variance overflows float64")
         return floor
-    if isinstance(variance_floor, bool) or not isinstance(variance_floor, (int, float, np.number)):
+    if not is_real(variance_floor):
         raise TypeError(f"variance_floor must be a number or None, got {type(variance_floor).__name__}")
     if not np.isfinite(variance_floor) or variance_floor < 0:
         raise ValueError(f"variance_floor must be a finite number >= 0, got {variance_floor}")
@@ -534,7 +530,7 @@ def mle_from_labels(x, z, K: int | None = None, shared_variance: bool = True,
     z = z.astype(np.int64)
     if K is None:
         K = int(z.max()) + 1
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)):
+    if not is_int(K):
         raise TypeError(f"K must be an int, got {type(K).__name__}")
     if K < 1:
         raise ValueError(f"K must be >= 1, got {K}")
@@ -622,7 +618,7 @@ def brute_force_log_likelihood(x, params: MixtureParams, max_terms: int = 2**24)
     x = _check_data(x)
     params = _check_params(params)
     n, K = x.size, params.K
-    if isinstance(max_terms, bool) or not isinstance(max_terms, (int, np.integer)):
+    if not is_int(max_terms):
         raise TypeError(f"max_terms must be an int, got {type(max_terms).__name__}")
     n_terms = K ** n
     if n_terms > max_terms:
@@ -669,6 +665,9 @@ class EMTrace:
     x : ndarray
         The data EM ran on (a reference, not a copy).
     shared_variance : bool
+    tol, max_iter, variance_floor :
+        The settings :func:`run_em` was called with, so that a rerun from another start (the
+        EM explorer's start controls) fits the same model the same way.
     resp : list of ndarray or None
         With ``run_em(..., store_responsibilities=True)``: ``resp[t] = e_step(x, params[t])``,
         shape (n, K), for every entry of ``params``. Otherwise None; use
@@ -690,6 +689,9 @@ class EMTrace:
     x: np.ndarray = dataclasses.field(repr=False)
     shared_variance: bool = True
     resp: list | None = dataclasses.field(default=None, repr=False)
+    tol: float = 1e-6
+    max_iter: int = 100
+    variance_floor: float | None = None
 
     def responsibilities(self, t: int) -> np.ndarray:
         """``q^(t) = e_step(x, params[t])``, shape (n, K) (stored, or computed in one E step)."""
@@ -708,7 +710,7 @@ class EMTrace:
 
     @staticmethod
     def _check_t(t, length: int) -> int:
-        if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
+        if not is_int(t):
             raise TypeError(f"t must be an int, got {type(t).__name__}")
         if not -length <= t < length:
             raise ValueError(f"t must be in 0..{length - 1}, got {t}")
@@ -755,11 +757,11 @@ def run_em(x, init: MixtureParams, max_iter: int = 100, tol: float = 1e-6,
     """
     x = _check_data(x)
     init = _check_params(init)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)):
+    if not is_int(max_iter):
         raise TypeError(f"max_iter must be an int, got {type(max_iter).__name__}")
     if max_iter < 0:
         raise ValueError(f"max_iter must be >= 0, got {max_iter}")
-    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.number)):
+    if not is_real(tol):
         raise TypeError(f"tol must be a number, got {type(tol).__name__}")
     if not np.isfinite(tol) or tol < 0:
         raise ValueError(f"tol must be a finite number >= 0, got {tol}")
@@ -790,7 +792,8 @@ def run_em(x, init: MixtureParams, max_iter: int = 100, tol: float = 1e-6,
             break
         ll = ll_new
     return EMTrace(params=params, log_likelihoods=np.array(log_likelihoods), converged=converged,
-                   n_iter=len(params) - 1, x=x, shared_variance=shared_variance, resp=stored)
+                   n_iter=len(params) - 1, x=x, shared_variance=shared_variance, resp=stored,
+                   tol=float(tol), max_iter=int(max_iter), variance_floor=variance_floor)
 
 
 # --------------------------------------------------------------------------------------------

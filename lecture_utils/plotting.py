@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import matplotlib as mpl
 
-__all__ = ["COLORS", "OKABE_ITO", "alt_text", "describe", "use_style"]
+__all__ = ["COLORS", "DPI", "EXPLORER_DPI", "OKABE_ITO", "alt_text", "describe", "use_style"]
+
+#: Resolution of the static figures (use_style sets figure.dpi and savefig.dpi to it).
+DPI = 100
+#: Pixels per inch of the explorers' pre-rendered frames (lecture_utils.explorer, em_plots,
+#: the benchmarks): lower than DPI because every frame is stored in the notebook (3 MB each).
+EXPLORER_DPI = 80
 
 #: The Okabe–Ito palette (Okabe & Ito 2008, "Color Universal Design"): eight colours that stay
 #: distinguishable with every common colour-vision deficiency.
@@ -79,8 +85,8 @@ def use_style() -> None:
             "blue", "vermillion", "bluish green", "orange", "reddish purple", "sky blue",
             "black", "yellow")]),
         "figure.figsize": (8.0, 4.0),
-        "figure.dpi": 100,
-        "savefig.dpi": 100,
+        "figure.dpi": DPI,
+        "savefig.dpi": DPI,
         "figure.constrained_layout.use": True,
         "axes.spines.top": False,
         "axes.spines.right": False,

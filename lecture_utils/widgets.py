@@ -1,42 +1,37 @@
-"""The ipywidgets explorers. Thin by design: every explorer takes results computed elsewhere
-(an EM trace, a posterior, a set of simulations) and its callbacks only index them and redraw.
-No explorer computes EM, a forward-backward pass or a simulation inside a slider callback.
+"""The explorers of the lecture notebooks, each an :class:`lecture_utils.explorer.Explorer`.
 
-Each explorer has a static counterpart in the notebook (a small-multiples figure), so the
-notebook reads on GitHub, in nbval and without a kernel.
+Thin by design: every explorer takes results computed elsewhere (an EM trace, a posterior, a
+set of simulations: the model modules, which import no matplotlib), draws each state once with
+the topic's pictures (``em_plots``, ``hmm_plots``, ...) and hands the frames to the browser.
+No widget computes model maths, and no main control needs the kernel: the sliders, toggles and
+Play buttons are jslinked to Stacks of pre-rendered frames.
+
+Each explorer has a static counterpart (``static_figure()``, a small-multiples figure with alt
+text), so the notebook reads on GitHub, in nbval and without a kernel.
 """
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass
-
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
-from scipy import stats
 
-from lecture_utils import bayes, em_plots, mixture
+from lecture_utils import bayes, em_plots, hmm, hmm_plots, mixture
+from lecture_utils._validate import is_int
 from lecture_utils.bayes import BetaDist, NormalDist
 from lecture_utils.election import ev_histogram, plot_ev_histogram, plot_published_forecasts
+from lecture_utils.explorer import (
+    DPI,
+    PIXEL_RATIO,
+    Explorer,
+    Frame,
+    encode_frame,
+    frame_of,
+    kernel_note,
+    needs_kernel,
+    selection_slider,
+)
 from lecture_utils.plotting import COLORS, describe
-
-
-def _png(fig: Figure, dpi: float) -> bytes:
-    """The figure as PNG bytes at ``dpi`` (no tight bbox: its size in pixels is figsize * dpi)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
-
-
-def _figure_image(width_px: float) -> widgets.Image:
-    """The explorer's figure: shown at its own pixel width (sharp, never stretched to the cell's
-    width by the VBox), and scaled down with its aspect ratio kept when the cell is narrower."""
-    image = widgets.Image(format="png", layout=widgets.Layout(
-        width=f"{round(width_px)}px", max_width="100%", height="auto"))
-    image.add_class("explorer-figure")
-    return image
-
 
 # ---------------------------------------------------------------------------------------------
 # EM explorer (slides 12-13): lecture_utils.mixture traces
@@ -45,8 +40,6 @@ def _figure_image(width_px: float) -> widgets.Image:
 
 def _em_init_params(mu0: float, mu1: float, sigma: float, pi: float):
     """MixtureParams for the start (mu_0, mu_1, sigma, pi = P(male)) of the heights model."""
-
-
     return mixture.MixtureParams(
         weights=np.array([1.0 - pi, pi]),
         means=np.array([mu0, mu1]),
@@ -56,186 +49,194 @@ def _em_init_params(mu0: float, mu1: float, sigma: float, pi: float):
 
 def _em_start_slider(description: str, value: float, lo: float, hi: float, step: float):
     """A start-value slider that reports only when released (so EM reruns once per change)."""
-
-    return widgets.FloatSlider(
-        value=float(np.clip(value, lo, hi)),
-        min=lo,
-        max=hi,
-        step=step,
-        description=description,
-        continuous_update=False,
-        style={"description_width": "90px"},
-        layout=widgets.Layout(width="330px"),
+    slider = widgets.FloatSlider(
+        value=float(np.clip(value, lo, hi)), min=lo, max=hi, step=step,
+        description=description, continuous_update=False,
+        style={"description_width": "90px"}, layout=widgets.Layout(width="330px"),
     )
+    slider.tooltip = f"{description}: EM reruns from here when you release the slider"
+    return needs_kernel(slider)
 
 
-class EMExplorer:
+def _em_alt(frames: em_plots.EMFrames, t: int, half: str) -> str:
+    """What frame (t, half) of the EM explorer shows, in words."""
+    i, _ = frames.state(t, half)
+    p = frames.params[i]
+    step = "E step" if half == "E" else "M step"
+    return (f"EM on {frames.x.size} heights, iteration {t} of {frames.n_iter} after the {step}: "
+            f"component densities with means {p.means[0]:.1f} and {p.means[1]:.1f} inches over "
+            f"the histogram, every person coloured by q(male); the path of the two means; the "
+            f"log-likelihood {frames.log_likelihoods[i]:.1f} marked on its climb; the lower "
+            f"bound touching the log-likelihood along mu_1.")
+
+
+def _em_iterations(T: int, every_up_to: int = 15, later: int = 10) -> list[int]:
+    """The iterations the explorer shows: every one up to ``every_up_to``, then about ``later``
+    more, evenly spaced, ending at the last (T). EM moves fast early and slowly late."""
+    first = list(range(min(T, every_up_to) + 1))
+    if T <= every_up_to:
+        return first
+    rest = np.unique(np.linspace(every_up_to, T, later + 1).round().astype(int))
+    return sorted(set(first) | {int(t) for t in rest})
+
+
+class EMExplorer(Explorer):
     """The interactive EM of slide 13; build it with :func:`em_explorer`.
 
-    State changes and what they cost:
-
-    - the iteration slider / Play button, and the E/M half-step toggle: index the precomputed
-      :class:`~lecture_utils.em_plots.EMFrames`, update the artists, render one PNG;
-    - a start control (mu_0, mu_1, sigma, pi), on release: one ``mixture.run_em`` and one
-      ``em_frames``, then one redraw.
+    The iterations of the trace (every one up to 15, then ten more up to the last) are
+    pre-rendered after the E step and after the M step, so the iteration slider, Play and the
+    E/M toggle run in the browser (no kernel). A start control (mu_0, mu_1, sigma, pi) needs
+    Python: on release it reruns EM with the settings the trace was fitted with
+    (``trace.shared_variance``, ``trace.tol``, ``trace.max_iter``, ``trace.variance_floor``)
+    and renders the new frames into the figure one by one, with a progress bar; the frames
+    already rendered can be looked at while the rest arrive.
     """
 
-    def __init__(
-        self,
-        x,
-        trace,
-        *,
-        max_iter: int = 300,
-        tol: float = 1e-6,
-        shared_variance: bool = True,
-        dpi: float = 80,
-    ) -> None:
-        
-
+    def __init__(self, x, trace, *, dpi: float = DPI) -> None:
         self.x = np.asarray(x, dtype=float)
-        self.max_iter, self.tol, self.shared_variance, self.dpi = (
-            max_iter,
-            tol,
-            shared_variance,
-            dpi,
-        )
-        self.trace = trace
-        self.frames = em_plots.em_frames(self.x, trace)
-        self.figure = em_plots.EMFigure(self.frames)
+        self.dpi = dpi
         self.n_recomputes = 0
-        self._hold = False
-        T = self.frames.n_iter
-
-        self.slider = widgets.IntSlider(
-            value=0,
-            min=0,
-            max=T,
-            step=1,
-            description="iteration t",
-            continuous_update=True,
-            layout=widgets.Layout(width="420px"),
-        )
+        self.trace = trace
+        self.em_frames = em_plots.em_frames(self.x, trace)
+        self.em_figure = em_plots.EMFigure(self.em_frames)
+        self.iterations = _em_iterations(self.em_frames.n_iter)
+        self.slider = selection_slider(self.iterations, [str(t) for t in self.iterations], 0,
+                                       "iteration t", width="420px",
+                                       tooltip="EM iteration t")
         self.slider.add_class("explorer-main-slider")
-        self.play = widgets.Play(
-            value=0, min=0, max=T, step=1, interval=400, description="play the iterations"
-        )
-        self.play_link = widgets.jslink((self.play, "value"), (self.slider, "value"))
+        self.play = widgets.Play(value=0, min=0, max=len(self.iterations) - 1, step=1,
+                                 interval=400, description="play the iterations")
+        self.play.tooltip = "play the EM iterations"
+        self.play_link = widgets.jslink((self.play, "value"), (self.slider, "index"))
         self.half = widgets.ToggleButtons(
-            options=[("after the E step", "E"), ("after the M step", "M")],
-            value="E",
-            tooltips=[
-                "q(t) = p(z | x, θ(t)): the bound touches ℓ",
-                "θ(t+1) = argmax L(q(t), θ): the bound's top",
-            ],
-            style={"button_width": "130px"},
-        )
-        self.readout = widgets.HTML()
-        self.readout.add_class("explorer-readout")
-        self.image = _figure_image(self.figure.figure.get_figwidth() * dpi)
-
+            options=[("after the E step", "E"), ("after the M step", "M")], value="E",
+            tooltips=["q(t) = p(z | x, θ(t)): the bound touches ℓ",
+                      "θ(t+1) = argmax L(q(t), θ): the bound's top"],
+            style={"button_width": "130px"})
+        self.half.tooltip = "show the state after the E step or after the M step"
         start = trace.params[0]
         lo, hi = float(np.floor(self.x.min())) - 5.0, float(np.ceil(self.x.max())) + 5.0
-        self.controls = {
+        self.start_controls = {
             "mu0": _em_start_slider("start μ₀ (in)", start.means[0], lo, hi, 0.5),
             "mu1": _em_start_slider("start μ₁ (in)", start.means[1], lo, hi, 0.5),
-            "sigma": _em_start_slider("start σ (in)", np.sqrt(start.variances[0]), 0.5, 12.0, 0.1),
+            "sigma": _em_start_slider("start σ (in)", np.sqrt(start.variances[0]), 0.5, 12.0,
+                                      0.1),
             "pi": _em_start_slider("start π (male)", start.weights[1], 0.02, 0.98, 0.01),
         }
-        for control in self.controls.values():
+        shared = bool(getattr(trace, "shared_variance", True))
+        if not shared:
+            # a start slider gives one sigma: it cannot restart a per-component-variance trace
+            # without changing the model, so those controls stay off (and say so)
+            for control in self.start_controls.values():
+                control.disabled = True
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="rendering",
+                                            layout=widgets.Layout(visibility="hidden"))
+        self.progress.tooltip = "frames of the new EM run rendered so far"
+        self.note = kernel_note()
+        for control in self.start_controls.values():
             control.observe(self._restart, names="value")
-        self.slider.observe(self._on_view_change, names="value")
-        self.half.observe(self._on_view_change, names="value")
+        title = ("<b>Start θ⁽⁰⁾</b> — EM is rerun once when you release a slider" if shared else
+                 "<b>Start θ⁽⁰⁾</b> — off: this trace has one variance per component")
+        c = self.start_controls
+        start_box = widgets.VBox([widgets.HTML(title), widgets.HBox([c["mu0"], c["mu1"]]),
+                                  widgets.HBox([c["sigma"], c["pi"]]), self.progress, self.note])
 
-        controls = widgets.VBox(
-            [
-                widgets.HTML("<b>Start θ⁽⁰⁾</b> — EM is rerun once when you release a slider"),
-                widgets.HBox([self.controls["mu0"], self.controls["mu1"]]),
-                widgets.HBox([self.controls["sigma"], self.controls["pi"]]),
-            ]
-        )
-        self.widget = widgets.VBox(
-            [
-                widgets.HBox([self.play, self.slider, self.half]),
-                self.readout,
-                self.image,
-                controls,
-            ]
-        )
-        self.widget.add_class("lecture-explorer")
-        for name in ("slider", "readout", "image", "half", "play", "controls", "update"):
-            setattr(self.widget, name, getattr(self, name))
-        self.widget.explorer = self
-        self.redraw()
+        def layout(figure):
+            return [widgets.HBox([self.play, self.slider, self.half]), figure, start_box]
 
-    def update(self, t: int | None = None, half: str | None = None) -> None:
+        super().__init__(
+            self._all_frames(), [(self.half, "index"), (self.slider, "index")],
+            {"t": self.slider, "half": self.half, "play": self.play, **self.start_controls},
+            static_figure=self._small_multiples, layout=layout,
+            setters={"t": self._set_t, "half": self._set_half})
+
+    # -- frames -----------------------------------------------------------------------------
+    def _frame(self, half: str, t: int) -> Frame:
+        f, fig = self.em_frames, self.em_figure
+        fig.show(t, half)
+        rgba = fig.render(dpi=self.dpi * PIXEL_RATIO)
+        status = "converged" if f.converged else f"not converged after {f.n_iter}"
+        readout = (f"<span style='font-size:0.95em'>{em_plots.describe_state(f, t, half)}"
+                   f" · EM {status}</span>")
+        return Frame(encode_frame(rgba, colors=256), _em_alt(f, t, half), readout,
+                     round(fig.figure.get_figwidth() * self.dpi))
+
+    def _order(self):
+        """(half index, slider index) of every frame, the start first."""
+        return [(h, k) for k in range(len(self.iterations)) for h in range(2)]
+
+    def _all_frames(self) -> list[list[Frame]]:
+        grid = [[None] * len(self.iterations) for _ in em_plots.HALF_STEPS]
+        for h, k in self._order():
+            grid[h][k] = self._frame(em_plots.HALF_STEPS[h], self.iterations[k])
+        return grid
+
+    def _small_multiples(self):
+        fig = em_plots.plot_em_small_multiples(self.em_frames)
+        return describe(fig, f"Small multiples of EM on {self.x.size} heights: the two "
+                             "weighted component densities over the histogram at several "
+                             "iterations, people coloured by q(male).")
+
+    # -- controls ---------------------------------------------------------------------------
+    def _set_t(self, t: int) -> None:
+        if int(t) not in self.iterations:
+            raise ValueError(f"t must be one of the iterations shown, {self.iterations}; "
+                             f"got {t}")
+        self.slider.index = self.iterations.index(int(t))
+
+    def _set_half(self, half: str) -> None:
+        if half not in em_plots.HALF_STEPS:
+            raise ValueError(f"half must be 'E' or 'M', got {half!r}")
+        self.half.value = half
+
+    @property
+    def t(self) -> int:
+        """The iteration shown now."""
+        return self.iterations[int(self.slider.index)]
+
+    def update(self, t: int | None = None, half: str | None = None, **state) -> None:
         """Show iteration ``t`` after the ``half`` ('E' or 'M') step, as the widgets would."""
-        with self._holding():
-            if t is not None:
-                self.slider.value = int(t)
-            if half is not None:
-                self.half.value = half
-        self.redraw()
-
-    def redraw(self) -> None:
-        """Index the precomputed frames, update the artists, render the PNG and the readout."""
-
-        t, half = int(self.slider.value), self.half.value
-        self.figure.show(t, half)
-        self.image.value = self.figure.png(dpi=self.dpi)
-        status = (
-            "converged" if self.frames.converged else f"not converged after {self.frames.n_iter}"
-        )
-        self.readout.value = (
-            f"<span style='font-size:0.95em'>{em_plots.describe_state(self.frames, t, half)}"
-            f" · EM {status}</span>"
-        )
-
-    # -- callbacks --------------------------------------------------------------------------
-    def _holding(self):
-        explorer = self
-
-        class _Hold:
-            def __enter__(self):
-                explorer._hold = True
-
-            def __exit__(self, *exc):
-                explorer._hold = False
-
-        return _Hold()
-
-    def _on_view_change(self, change) -> None:
-        if not self._hold:
-            self.redraw()
+        if t is not None:
+            state["t"] = int(t)
+        if half is not None:
+            state["half"] = half
+        super().update(**state)
 
     def _restart(self, change) -> None:
-        """A start value changed: run EM once from the new start, precompute, redraw once."""
-
-        c = {name: control.value for name, control in self.controls.items()}
+        """A start value changed: run EM once from the new start (with the settings the trace
+        was fitted with), then render its frames into the figure, the start first, with a
+        progress bar (the frames already rendered can be looked at meanwhile)."""
+        c = {name: control.value for name, control in self.start_controls.items()}
         init = _em_init_params(c["mu0"], c["mu1"], c["sigma"], c["pi"])
+        old = self.trace
         self.trace = mixture.run_em(
-            self.x, init, max_iter=self.max_iter, tol=self.tol, shared_variance=self.shared_variance
-        )
+            self.x, init, max_iter=old.max_iter, tol=old.tol,
+            shared_variance=old.shared_variance, variance_floor=old.variance_floor)
         self.n_recomputes += 1
-        self.frames = em_plots.em_frames(self.x, self.trace, shared_variance=self.shared_variance)
-        self.figure.set_frames(self.frames)
-        T = self.frames.n_iter
-        with self._holding():
-            self.slider.value = 0
-            self.play.value = 0
-            self.slider.max = T
-            self.play.max = T
-        self.redraw()
+        self.em_frames = em_plots.em_frames(self.x, self.trace)
+        self.em_figure.set_frames(self.em_frames)
+        self.iterations = _em_iterations(self.em_frames.n_iter)
+        n = len(self.iterations)
+        self.play.value = 0
+        self.slider.options = [(str(t), k) for k, t in enumerate(self.iterations)]
+        self.slider.index = 0
+        self.play.max = n - 1
+        waiting = ("<div class='explorer-readout'>rendering iteration {t} (see the progress "
+                   "bar below)…</div>")
+        self.set_frames([[waiting.format(t=t) for t in self.iterations] for _ in range(2)])
+        self.progress.max, self.progress.value = 2 * n, 0
+        self.progress.layout.visibility = "visible"
+        try:
+            for h, k in self._order():
+                frame = self._frame(em_plots.HALF_STEPS[h], self.iterations[k])
+                self.frames[h][k] = frame
+                self.figure.children[h].children[k].value = frame.html()
+                self.progress.value += 1
+        finally:
+            self.progress.layout.visibility = "hidden"
 
 
-def em_explorer(
-    x,
-    trace,
-    *,
-    max_iter: int = 300,
-    tol: float = 1e-6,
-    shared_variance: bool = True,
-    dpi: float = 80,
-):
+def em_explorer(x, trace, *, dpi: float = DPI, **ignored):
     """The interactive EM on the heights (slide 13): a slider over the iterations of ``trace``.
 
     Parameters
@@ -244,22 +245,22 @@ def em_explorer(
         The heights (inches) the trace was run on.
     trace : EMTrace
         From :func:`lecture_utils.mixture.run_em` with K = 2; ``trace.params[0]`` is the start
-        the start controls show.
-    max_iter, tol, shared_variance :
-        Passed to ``run_em`` when a start control changes.
+        the start controls show. A change of start reruns EM with the trace's own settings
+        (``shared_variance``, ``tol``, ``max_iter``, ``variance_floor``).
     dpi : float
-        Resolution of the rendered figure.
+        CSS pixels per inch of the figure (frames are rendered at twice that, for 2x displays).
 
     Returns
     -------
-    ipywidgets.VBox
-        With class ``lecture-explorer`` and the attributes ``slider`` (iteration), ``half``
-        (E/M toggle), ``play``, ``readout``, ``image``, ``controls`` (dict of the start sliders),
-        ``update(t, half)`` and ``explorer`` (the :class:`EMExplorer`).
+    EMExplorer
+        An :class:`~lecture_utils.explorer.Explorer`: ``slider`` (iteration), ``half`` (E/M
+        toggle), ``play``, ``start_controls``, ``readout``, ``figure``, ``update(t, half)``,
+        ``static_figure()``; ``widget`` is the box the notebook shows.
     """
-    return EMExplorer(
-        x, trace, max_iter=max_iter, tol=tol, shared_variance=shared_variance, dpi=dpi
-    ).widget
+    if ignored:
+        raise TypeError(f"em_explorer() no longer takes {sorted(ignored)}: a start change "
+                        "reruns EM with the settings stored in the trace")
+    return EMExplorer(x, trace, dpi=dpi)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,254 +268,126 @@ def em_explorer(
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _FilterFrames:
-    """Densities (per unit of population) for the predict -> update explorer, precomputed."""
-
-    grid: np.ndarray
-    predicted: np.ndarray       # (T, G) p(z_t | x_1..t-1) / dz
-    likelihood: np.ndarray      # (T, G) p(x_t | z_t), normalised over z to a density
-    filtered: np.ndarray        # (T, G) p(z_t | x_1..t) / dz
-    x: np.ndarray
-    lam: float
-    truth: np.ndarray | None
-
-
-def _filter_frames(post, x, lam: float, truth=None) -> _FilterFrames:
-
-    dz = post.spacing
-    like = np.exp(stats.poisson.logpmf(np.asarray(x)[:, None], lam * post.grid[None, :])
-                  - stats.poisson.logpmf(np.asarray(x)[:, None],
-                                         lam * post.grid[None, :]).max(axis=1, keepdims=True))
-    like /= like.sum(axis=1, keepdims=True) * dz
-    return _FilterFrames(post.grid, post.predicted / dz, like, post.filtered / dz,
-                         np.asarray(x), float(lam), None if truth is None else np.asarray(truth))
-
-
-def _draw_filter_step(ax, frames: _FilterFrames, t: int, legend: bool = True) -> dict:
-    """Predict -> update at time index t (0-based) on ``ax``; returns the artists."""
-    g = frames.grid
-    artists = {
-        "predicted": ax.plot(g, frames.predicted[t], color=COLORS["filtered"], ls="--",
-                             lw=1.5, label=r"predict: $p(z_t \mid x_{1:t-1})$")[0],
-        "likelihood": ax.plot(g, frames.likelihood[t], color=COLORS["data"], lw=1.2,
-                              label=r"count: $p(x_t \mid z_t)$, normalised")[0],
-        "filtered": ax.plot(g, frames.filtered[t], color=COLORS["filtered"], lw=2.2,
-                            label=r"update: $p(z_t \mid x_{1:t})$")[0],
-    }
-    if frames.truth is not None:
-        artists["truth"] = ax.axvline(frames.truth[t], color=COLORS["truth"], lw=1, ls=":",
-                                      label="true $z_t$")
-    top = max(frames.filtered.max(), frames.predicted.max(), frames.likelihood.max())
-    lo, hi = _filter_zoom(frames)
-    ax.set(xlim=(lo, hi), ylim=(0, 1.08 * top), xlabel="population $z_t$ (fish)",
-           ylabel="density (per fish)")
-    if legend:
-        ax.legend(loc="upper right", fontsize=8)
-    return artists
-
-
-def _filter_zoom(frames: _FilterFrames) -> tuple[float, float]:
-    """The populations where any of the belief curves is visible."""
-    mass = np.maximum(frames.filtered.max(axis=0), frames.predicted.max(axis=0))
-    visible = frames.grid[mass > 1e-3 * mass.max()]
-    pad = 0.05 * (visible[-1] - visible[0])
-    return visible[0] - pad, visible[-1] + pad
-
-
-def fish_filter_figure(post, x, lam: float, truth=None, times=(1, 2, 10, 30)) -> Figure:
-    """Static small multiples of the predict -> update explorer, at the 1-based ``times``."""
-    frames = _filter_frames(post, x, lam, truth)
-    fig = Figure(figsize=(3.0 * len(times), 3.2), layout="constrained")
-    axes = fig.subplots(1, len(times), sharey=True)
-    for k, (ax, t) in enumerate(zip(np.atleast_1d(axes), times)):
-        _draw_filter_step(ax, frames, t - 1, legend=False)
-        ax.set_title(f"t = {t}: count $x_t$ = {frames.x[t - 1]}", fontsize=10)
-        if k:
-            ax.set_ylabel("")
-    handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=9)
-    return describe(fig, (
-        f"{len(times)} panels, the fish filter at times t = {', '.join(map(str, times))}: in "
-        f"each, the distribution of the fish population z_t before the count (predict) and "
-        f"after it (update), with the count scaled up by λ; legend: {', '.join(labels)}."))
-
-
-def fish_filter_explorer(post, x, lam: float, truth=None, dpi: float = 80) -> widgets.VBox:
+def fish_filter_explorer(post, x, lam: float, truth=None, dpi: float = DPI) -> Explorer:
     """Slider over t: the belief about the population goes through predict -> update.
 
-    Everything is precomputed from ``post`` (a :class:`lecture_utils.hmm.FishPosterior`); a
-    move of the slider only sets the curves' data. Returns a VBox with ``.slider``,
-    ``.readout``, ``.image``, ``.figure`` and ``.update(t)`` (1-based t).
+    Every time step is pre-rendered from ``post`` (a :class:`lecture_utils.hmm.FishPosterior`)
+    and :func:`lecture_utils.hmm.filter_steps`; the slider picks a frame in the browser.
+    Returns an :class:`~lecture_utils.explorer.Explorer` with ``.slider``, ``.readout``,
+    ``.figure``, ``.update(t)`` (1-based t) and ``.static_figure()``.
     """
-    frames = _filter_frames(post, x, lam, truth)
-    T = len(frames.x)
-    means = {k: getattr(post, k) @ post.grid for k in ("predicted", "filtered")}
+    steps = hmm.filter_steps(post, x, lam, truth)
+    T = len(steps.x)
     fig = Figure(figsize=(9.0, 5.4), layout="constrained")
     ax_top, ax = fig.subplots(2, 1, height_ratios=[1, 1.5])
-    steps = np.arange(1, T + 1)
-    ax_top.plot(steps, frames.x / frames.lam, ".", color=COLORS["data"], ms=5,
+    times = np.arange(1, T + 1)
+    ax_top.plot(times, steps.x / steps.lam, ".", color=COLORS["data"], ms=5,
                 label=r"count / $\lambda$")
-    if frames.truth is not None:
-        ax_top.plot(steps, frames.truth, color=COLORS["truth"], lw=1, label="true $z_t$")
+    if steps.truth is not None:
+        ax_top.plot(times, steps.truth, color=COLORS["truth"], lw=1, label="true $z_t$")
     filt_line = ax_top.plot([], [], color=COLORS["filtered"], lw=2, label="filtered mean")[0]
     marker = ax_top.axvline(1, color=COLORS["filtered"], lw=1, alpha=0.6)
     ax_top.set(xlim=(0.5, T + 0.5), xlabel="time $t$", ylabel="population (fish)")
     ax_top.legend(loc="upper left", ncol=3, fontsize=8)
-    artists = _draw_filter_step(ax, frames, 0)
+    artists = hmm_plots.draw_filter_step(ax, steps, 0)
 
-    slider = widgets.IntSlider(value=1, min=1, max=T, step=1, description="time t",
-                               continuous_update=True,
-                               layout=widgets.Layout(width="600px"))
-    slider.add_class("explorer-main-slider")
-    readout = widgets.HTML()
-    readout.add_class("explorer-readout")
-    image = _figure_image(fig.get_figwidth() * dpi)
-
-    def update(t: int) -> None:
-        i = int(t) - 1
+    frames = []
+    for i in range(T):
         for key in ("predicted", "likelihood", "filtered"):
-            artists[key].set_ydata(getattr(frames, key)[i])
+            artists[key].set_ydata(getattr(steps, key)[i])
         if "truth" in artists:
-            artists["truth"].set_xdata([frames.truth[i]] * 2)
-        filt_line.set_data(steps[: i + 1], means["filtered"][: i + 1])
-        marker.set_xdata([t, t])
-        truth_txt = "" if frames.truth is None else f" · truth {frames.truth[i]:.0f}"
-        readout.value = (f"t = {t} · predicted mean {means['predicted'][i]:.0f} fish → "
-                         f"count x<sub>t</sub> = {frames.x[i]} (x<sub>t</sub>/λ = "
-                         f"{frames.x[i] / frames.lam:.0f}) → filtered mean "
-                         f"{means['filtered'][i]:.0f}{truth_txt}")
-        image.value = _png(fig, dpi)
+            artists["truth"].set_xdata([steps.truth[i]] * 2)
+        filt_line.set_data(times[: i + 1], steps.filtered_mean[: i + 1])
+        marker.set_xdata([i + 1, i + 1])
+        truth_txt = "" if steps.truth is None else f" · truth {steps.truth[i]:.0f}"
+        readout = (f"t = {i + 1} · predicted mean {steps.predicted_mean[i]:.0f} fish → "
+                   f"count x<sub>t</sub> = {steps.x[i]} (x<sub>t</sub>/λ = "
+                   f"{steps.x[i] / steps.lam:.0f}) → filtered mean "
+                   f"{steps.filtered_mean[i]:.0f}{truth_txt}")
+        alt = (f"Fish filter at time {i + 1} of {T}: the belief about the population moves "
+               f"from a predicted mean of {steps.predicted_mean[i]:.0f} fish, through the "
+               f"count {steps.x[i]}, to a filtered mean of {steps.filtered_mean[i]:.0f} fish"
+               + ("" if steps.truth is None else f" (true population {steps.truth[i]:.0f})")
+               + "; above, the filtered mean so far over the counts divided by lambda.")
+        frames.append(frame_of(fig, alt, readout, dpi))
 
-    slider.observe(lambda change: update(change["new"]), names="value")
-    update(1)
-    box = widgets.VBox([slider, readout, image])
-    box.add_class("lecture-explorer")
-    box.slider, box.readout, box.image, box.figure, box.update = slider, readout, image, fig, update
-    return box
-
-
-def _draw_sweep(ax, sweep, i: int, j: int, x, truth=None, legend: bool = True) -> dict:
-    steps = np.arange(1, sweep.mean.shape[-1] + 1)
-    lam = sweep.lams[j]
-    artists = {
-        "band": ax.fill_between(steps, sweep.lower[i, j], sweep.upper[i, j],
-                                color=COLORS["smoothed"], alpha=0.25, lw=0,
-                                label="smoothed 90% band"),
-        "mean": ax.plot(steps, sweep.mean[i, j], color=COLORS["smoothed"], lw=2,
-                        label="smoothed mean")[0],
-        "data": ax.plot(steps, np.asarray(x) / lam, ".", color=COLORS["data"], ms=4,
-                        label=r"count / $\lambda$")[0],
-    }
-    if truth is not None:
-        artists["truth"] = ax.plot(steps, truth, color=COLORS["truth"], lw=1,
-                                   label="true $z_t$")[0]
-    top = max(sweep.upper.max(), (np.asarray(x) / sweep.lams.min()).max())
-    bottom = min(sweep.lower.min(), (np.asarray(x) / sweep.lams.max()).min())
-    ax.set(xlim=(0.5, steps[-1] + 0.5), ylim=(0.95 * bottom, 1.05 * top),
-           xlabel="time $t$", ylabel="population (fish)")
-    if legend:
-        ax.legend(loc="upper left", ncol=2, fontsize=8)
-    return artists
+    slider = selection_slider(times, [str(t) for t in times], 0, "time t", width="600px",
+                              tooltip="time step t of the filter")
+    slider.add_class("explorer-main-slider")
+    explorer = Explorer(
+        frames, [(slider, "index")], {"t": slider},
+        static_figure=lambda: hmm_plots.fish_filter_figure(post, x, lam, truth),
+        setters={"t": lambda t: setattr(slider, "index", int(t) - 1)})
+    explorer.slider = slider
+    return explorer
 
 
-def fish_sweep_figure(sweep, x, truth=None, sigma_index=(0, -1), lam_index=(0, -1)) -> Figure:
-    """Static small multiples of the sigma/lam explorer: rows sigma, columns lam."""
-    si = [range(len(sweep.sigmas))[k] for k in sigma_index]
-    lj = [range(len(sweep.lams))[k] for k in lam_index]
-    fig = Figure(figsize=(3.3 * len(lj), 2.6 * len(si) + 0.5), layout="constrained")
-    axes = np.array(fig.subplots(len(si), len(lj), sharex=True, sharey=True)).reshape(len(si),
-                                                                                      len(lj))
-    for r, i in enumerate(si):
-        for c, j in enumerate(lj):
-            ax = axes[r, c]
-            _draw_sweep(ax, sweep, i, j, x, truth, legend=False)
-            ax.set_title(f"σ = {sweep.sigmas[i]:.3g}, λ = {sweep.lams[j]:.3g}\n"
-                         f"log-lik {sweep.log_likelihood[i, j]:.1f}", fontsize=9)
-            if r < len(si) - 1:
-                ax.set_xlabel("")
-            if c:
-                ax.set_ylabel("")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=9)
-    panels = "; ".join(f"σ = {sweep.sigmas[i]:.3g}, λ = {sweep.lams[j]:.3g}: log-likelihood "
-                       f"{sweep.log_likelihood[i, j]:.1f}" for i in si for j in lj)
-    return describe(fig, (
-        f"{len(si)} by {len(lj)} panels of the smoothed fish population over time, one per "
-        f"setting of the random-walk step σ (rows) and the counting fraction λ (columns) "
-        f"({panels}); legend: {', '.join(labels)}."))
-
-
-def fish_parameter_explorer(sweep, x, truth=None, dpi: float = 80) -> widgets.VBox:
+def fish_parameter_explorer(sweep, x, truth=None, dpi: float = DPI) -> Explorer:
     """Sliders for sigma (main) and lam: how the smoothed posterior reacts.
 
-    ``sweep`` is a :class:`lecture_utils.hmm.FishSweep` (equally spaced ``sigmas`` and
-    ``lams``); a move of a slider only indexes it. Returns a VBox with ``.slider`` (sigma),
-    ``.lam_slider``, ``.readout``, ``.image``, ``.figure`` and ``.update(i, j)`` (indices).
+    ``sweep`` is a :class:`lecture_utils.hmm.FishSweep`; every (sigma, lam) of it is
+    pre-rendered, and the two sliders pick a frame in the browser (a Stack over sigma of Stacks
+    over lam). Returns an :class:`~lecture_utils.explorer.Explorer` with ``.slider`` (sigma),
+    ``.lam_slider``, ``.readout``, ``.figure``, ``.update(sigma=i, lam=j)`` (indices) and
+    ``.static_figure()``.
     """
     sig, lams = np.asarray(sweep.sigmas), np.asarray(sweep.lams)
     fig = Figure(figsize=(9.5, 3.8), layout="constrained")
     ax, ax_ll = fig.subplots(1, 2, width_ratios=[2.2, 1])
     i0, j0 = len(sig) // 2, len(lams) // 2
-    artists = _draw_sweep(ax, sweep, i0, j0, x, truth)
+    artists = hmm_plots.draw_sweep(ax, sweep, i0, j0, x, truth)
     ll = sweep.log_likelihood
+    half_l, half_s = hmm_plots._half(lams), hmm_plots._half(sig)
     mesh = ax_ll.imshow(ll - ll.max(), origin="lower", aspect="auto", cmap="viridis",
                         vmin=max(-30.0, (ll - ll.max()).min()), vmax=0,
-                        extent=(lams[0] - _half(lams), lams[-1] + _half(lams),
-                                sig[0] - _half(sig), sig[-1] + _half(sig)))
+                        extent=(lams[0] - half_l, lams[-1] + half_l, sig[0] - half_s,
+                                sig[-1] + half_s))
     fig.colorbar(mesh, ax=ax_ll, label="log-lik − max")
     cur = ax_ll.plot([lams[j0]], [sig[i0]], "o", mfc="none", mec="white", ms=10, mew=2)[0]
     best = np.unravel_index(np.argmax(ll), ll.shape)
     ax_ll.plot([lams[best[1]]], [sig[best[0]]], "*", color="white", ms=9, label="best")
     ax_ll.set(xlabel=r"$\lambda$", ylabel=r"$\sigma$ (fish)", title="log p(x | σ, λ)")
     ax_ll.grid(False)
-
-    def _slider(values, description):
-        step = float(values[1] - values[0]) if len(values) > 1 else 1.0
-        s = widgets.FloatSlider(value=float(values[len(values) // 2]), min=float(values[0]),
-                                max=float(values[-1]), step=step, description=description,
-                                readout_format=".3g", continuous_update=True,
-                                layout=widgets.Layout(width="450px"))
-        return s
-
-    slider, lam_slider = _slider(sig, "σ (fish)"), _slider(lams, "λ")
-    slider.add_class("explorer-main-slider")
-    readout = widgets.HTML()
-    readout.add_class("explorer-readout")
-    image = _figure_image(fig.get_figwidth() * dpi)
-
-    def update(i: int, j: int) -> None:
-        verts = np.column_stack([np.r_[steps, steps[::-1]],
-                                 np.r_[sweep.lower[i, j], sweep.upper[i, j][::-1]]])
-        artists["band"].set_verts([verts])
-        artists["mean"].set_ydata(sweep.mean[i, j])
-        artists["data"].set_ydata(np.asarray(x) / lams[j])
-        cur.set_data([lams[j]], [sig[i]])
-        readout.value = (f"σ = {sig[i]:.3g} fish · λ = {lams[j]:.3g} · log-likelihood "
-                         f"{ll[i, j]:.1f} (best on this grid: σ = {sig[best[0]]:.3g}, "
-                         f"λ = {lams[best[1]]:.3g}, {ll.max():.1f})")
-        image.value = _png(fig, dpi)
-
     steps = np.arange(1, sweep.mean.shape[-1] + 1)
+    counts = np.asarray(x)
 
-    def _index(values, v):
-        return int(np.argmin(np.abs(values - v)))
+    frames = []
+    for i in range(len(sig)):
+        row = []
+        for j in range(len(lams)):
+            verts = np.column_stack([np.r_[steps, steps[::-1]],
+                                     np.r_[sweep.lower[i, j], sweep.upper[i, j][::-1]]])
+            artists["band"].set_verts([verts])
+            artists["mean"].set_ydata(sweep.mean[i, j])
+            artists["data"].set_ydata(counts / lams[j])
+            cur.set_data([lams[j]], [sig[i]])
+            readout = (f"σ = {sig[i]:.3g} fish · λ = {lams[j]:.3g} · log-likelihood "
+                       f"{ll[i, j]:.1f} (best on this grid: σ = {sig[best[0]]:.3g}, "
+                       f"λ = {lams[best[1]]:.3g}, {ll.max():.1f})")
+            alt = (f"Smoothed fish population with sigma {sig[i]:.3g} and lambda "
+                   f"{lams[j]:.3g}: posterior mean and 90% band over time, counts divided by "
+                   f"lambda; right, the log-likelihood over the grid of sigma and lambda with "
+                   f"this pair circled (log-likelihood {ll[i, j]:.1f}, best "
+                   f"{ll.max():.1f}).")
+            row.append(frame_of(fig, alt, readout, dpi))
+        frames.append(row)
 
-    def on_change(_change) -> None:
-        update(_index(sig, slider.value), _index(lams, lam_slider.value))
+    slider = selection_slider(sig, [f"{v:.3g}" for v in sig], i0, "σ (fish)",
+                              tooltip="σ, the SD of the population's step (fish)")
+    lam_slider = selection_slider(lams, [f"{v:.3g}" for v in lams], j0, "λ",
+                                  tooltip="λ, the detection rate")
+    slider.add_class("explorer-main-slider")
+    explorer = Explorer(
+        frames, [(slider, "index"), (lam_slider, "index")], {"sigma": slider, "lam": lam_slider},
+        static_figure=lambda: hmm_plots.fish_sweep_figure(sweep, x, truth),
+        setters={"sigma": lambda i: setattr(slider, "index", int(i)),
+                 "lam": lambda j: setattr(lam_slider, "index", int(j))})
+    explorer.slider, explorer.lam_slider = slider, lam_slider
+    return explorer
 
-    slider.observe(on_change, names="value")
-    lam_slider.observe(on_change, names="value")
-    update(i0, j0)
-    box = widgets.VBox([slider, lam_slider, readout, image])
-    box.add_class("lecture-explorer")
-    box.slider, box.lam_slider, box.readout, box.image = slider, lam_slider, readout, image
-    box.figure, box.update = fig, update
-    return box
 
-
-def _half(values: np.ndarray) -> float:
-    return float(values[1] - values[0]) / 2 if len(values) > 1 else 0.5
+fish_filter_figure = hmm_plots.fish_filter_figure
+fish_sweep_figure = hmm_plots.fish_sweep_figure
 
 
 # ---------------------------------------------------------------------------------------------
@@ -524,7 +397,7 @@ def _half(values: np.ndarray) -> float:
 
 def election_explorer(national_sds, sims, *, published: dict[str, float] | None = None,
                       actual_clinton_ev: int | None = None, bin_width: int = 10,
-                      dpi: float = 80):
+                      dpi: float = DPI):
     """Slide along the SD of the shared national polling error (slide 8).
 
     Parameters
@@ -542,9 +415,10 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
 
     Returns
     -------
-    ipywidgets.VBox with ``.slider`` (FloatSlider), ``.readout`` (HTML), ``.image`` (Image) and
-    ``.update(i)``, which shows grid point ``i``. Every histogram is computed here, once; a
-    slider move only swaps artists' data and re-renders the PNG.
+    Explorer
+        With ``.slider`` (a SelectionSlider over the SDs), ``.readout``, ``.figure`` and
+        ``.update(sigma_delta=i)``, which shows grid point ``i``, and ``.static_figure()``.
+        Every SD is pre-rendered here, once; the slider picks a frame in the browser.
     """
     sds = np.asarray(national_sds, dtype=float)
     if sds.ndim != 1 or sds.size < 2 or not np.all(np.diff(sds) > 0):
@@ -575,18 +449,8 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
     ax_curve.set_ylim(0.5, 1.02)
     title = ax_hist.set_title("")
 
-    image = _figure_image(fig.get_figwidth() * dpi)
-    readout = widgets.HTML()
-    readout.add_class("explorer-readout")
-    step = float(sds[1] - sds[0])
-    slider = widgets.FloatSlider(value=float(sds[0]), min=float(sds[0]), max=float(sds[-1]),
-                                 step=step, description="national SD σ_δ", readout_format=".2f",
-                                 continuous_update=True, style={"description_width": "initial"},
-                                 layout=widgets.Layout(width="60%"))
-    slider.add_class("explorer-main-slider")
-
-    def update(i: int) -> None:
-        i = int(np.clip(i, 0, sds.size - 1))
+    frames = []
+    for i in range(sds.size):
         trump_bars.set_data(np.where(clinton_side, 0, fractions[i]), edges)
         clinton_bars.set_data(np.where(clinton_side, fractions[i], 0), edges)
         marker.set_data([sds[i]], [p_win[i]])
@@ -596,18 +460,39 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
                 f"{p_win[i]:.3f}")
         if surprise is not None:
             text += f" · P(Clinton ≤ {actual_clinton_ev} EV) = {surprise[i]:.4f}"
-        readout.value = text
-        image.value = _png(fig, dpi)
+        alt = (f"Histogram of Clinton's simulated electoral votes with a shared national "
+               f"polling error of SD {sds[i]:.2f} points, {fractions[i][clinton_side].sum():.0%}"
+               f" of simulations at {threshold} or more"
+               + ("" if actual_clinton_ev is None else
+                  f", the actual {actual_clinton_ev} marked")
+               + f"; right, P(Clinton wins) against the SD, now {p_win[i]:.3f}.")
+        frames.append(frame_of(fig, alt, text, dpi, colors=32))
 
-    def on_change(change) -> None:
-        update(int(round((change["new"] - sds[0]) / step)))
+    slider = selection_slider(sds, [f"{v:.2f}" for v in sds], 0, "national SD σ_δ",
+                              width="60%", tooltip="σ_δ, SD of the shared national polling "
+                              "error (points)")
+    slider.add_class("explorer-main-slider")
 
-    slider.observe(on_change, names="value")
-    update(0)
-    box = widgets.VBox([slider, readout, image])
-    box.add_class("lecture-explorer")
-    box.slider, box.readout, box.image, box.update, box.figure = slider, readout, image, update, fig
-    return box
+    def static_figure():
+        picks = np.unique(np.linspace(0, sds.size - 1, 4).round().astype(int))
+        small = Figure(figsize=(3.0 * picks.size, 3.0), layout="constrained")
+        axes = np.atleast_1d(small.subplots(1, picks.size, sharex=True, sharey=True))
+        for k, (axis, i) in enumerate(zip(axes, picks)):
+            plot_ev_histogram(axis, sims[i].clinton_ev, total=total, bin_width=bin_width,
+                              actual=actual_clinton_ev, colors=COLORS)
+            axis.set_title(rf"$\sigma_\delta$ = {sds[i]:.2f}: P(win) = {p_win[i]:.2f}",
+                           fontsize=10)
+            if k:
+                axis.set_ylabel("")
+        return describe(small, "Histograms of Clinton's simulated electoral votes at "
+                        + ", ".join(f"{sds[i]:.2f}" for i in picks)
+                        + " points of shared national polling error.")
+
+    explorer = Explorer(frames, [(slider, "index")], {"sigma_delta": slider},
+                        static_figure=static_figure,
+                        setters={"sigma_delta": lambda i: setattr(slider, "index", int(i))})
+    explorer.slider = slider
+    return explorer
 
 
 # ---------------------------------------------------------------------------------------------
@@ -615,41 +500,45 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
 # ---------------------------------------------------------------------------------------------
 
 
-def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str,
-                    what: str, describe_data, dpi: float = 80):
+def _recap_ns(n_max: int, n: int) -> np.ndarray:
+    """The sample sizes the n slider offers: every n up to 5, then about 15 more, spaced
+    evenly on a log scale up to all the data (and the starting ``n``)."""
+    ns = np.unique(np.r_[np.arange(1, min(n_max, 5) + 1),
+                        np.geomspace(min(n_max, 5), n_max, 15).round().astype(int), n])
+    return ns[(ns >= 1) & (ns <= n_max)]
+
+
+def _recap_explorer(*, data, family: str, presets: list[tuple[str, object]], n: int, grid,
+                    xlabel: str, what: str, describe_data, sigma: float | None = None,
+                    dpi: float = DPI) -> Explorer:
     """The shared body of the two conjugate explorers.
 
-    ``hyper`` maps a prior parameter's name to ``(value, min, max, step, description)``;
-    ``family`` is ``"beta"`` or ``"normal"``; ``describe_data(n)`` is the readout's data part.
-    Precomputed once: the data and the grid. A slider move recomputes only the closed-form
-    posteriors (one vectorised cumulative sum over the data) and the curves on the grid.
+    ``presets`` are (label, prior) pairs (``BetaDist`` or ``NormalDist``); ``family`` is
+    ``"beta"`` or ``"normal"``; ``describe_data(n)`` is the readout's data part. Every
+    (prior preset, n) is pre-rendered: the closed-form posteriors come from
+    ``bayes.beta_bernoulli_path`` / ``bayes.normal_normal_path`` (one cumulative sum each).
     """
-
-
     grid = np.asarray(grid, dtype=float)
     n_max = data.size
+    if not is_int(n):
+        raise TypeError(f"n must be an int, got {type(n).__name__}")
     if not 1 <= n <= n_max:
         raise ValueError(f"n must be between 1 and len(data) = {n_max}, got {n}")
-
-    def prior_of(values):
-        if family == "beta":
-            return bayes.BetaDist(values["a"], values["b"])
-        return bayes.NormalDist(values["m0"], values["s0"])
+    ns = _recap_ns(n_max, int(n))
 
     def path_of(prior):
         if family == "beta":
             return bayes.beta_bernoulli_path(prior, data)
-        return bayes.normal_normal_path(prior, data, describe_data.sigma)
+        return bayes.normal_normal_path(prior, data, sigma)
 
     def posterior_at(path, i):
         p, q = path.params[i]
         return bayes.BetaDist(p, q) if family == "beta" else bayes.NormalDist(p, q)
 
-    fig = Figure(figsize=(10, 3.6), layout="none")  # fixed margins: redraws never move the axes
+    fig = Figure(figsize=(10, 3.6), layout="none")  # fixed margins: frames never move the axes
     ax_post, ax_path = fig.subplots(1, 2, width_ratios=[1.15, 1])
     fig.subplots_adjust(left=0.035, right=0.985, bottom=0.15, top=0.9, wspace=0.17)
-    (prior_line,) = ax_post.plot(grid, np.zeros_like(grid), "--", color="0.5",
-                                 label="prior")
+    (prior_line,) = ax_post.plot(grid, np.zeros_like(grid), "--", color="0.5", label="prior")
     (post_line,) = ax_post.plot(grid, np.zeros_like(grid), color=COLORS["bound"], lw=2,
                                 label="posterior")
     styles = {"MAP": (COLORS["Female"], "-"), "LMSE": (COLORS["Male"], "--"),
@@ -663,10 +552,10 @@ def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str
     ax_post.legend(loc="upper left", fontsize=8)
     title = ax_post.set_title("")
 
-    ns = np.arange(1, n_max + 1)
-    path_lines = {k: ax_path.plot(ns, np.zeros(n_max), color=c, ls=ls, lw=1.6,
+    all_n = np.arange(1, n_max + 1)
+    path_lines = {k: ax_path.plot(all_n, np.zeros(n_max), color=c, ls=ls, lw=1.6,
                                   label=k)[0] for k, (c, ls) in styles.items()}
-    band = [ax_path.plot(ns, np.zeros(n_max), color=COLORS["bound"], lw=0.8,
+    band = [ax_path.plot(all_n, np.zeros(n_max), color=COLORS["bound"], lw=0.8,
                          alpha=0.7, label="95% credible interval" if j == 0 else None)[0]
             for j in range(2)]
     n_marker = ax_path.axvline(n, color="0.3", lw=1)
@@ -676,24 +565,9 @@ def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str
     ax_path.set_ylabel(what)
     ax_path.set_title("MAP, LMSE and MLE as n grows")
 
-    image = _figure_image(fig.get_figwidth() * dpi)
-    readout = widgets.HTML()
-    readout.add_class("explorer-readout")
-    slider = widgets.IntSlider(value=n, min=1, max=n_max, description="n",
-                               continuous_update=True, layout=widgets.Layout(width="60%"))
-    slider.add_class("explorer-main-slider")
-    prior_sliders = {
-        name: widgets.FloatSlider(value=v, min=lo, max=hi, step=step, description=desc,
-                                  continuous_update=True, readout_format=".1f",
-                                  style={"description_width": "initial"})
-        for name, (v, lo, hi, step, desc) in hyper.items()
-    }
-    state = {"path": None, "prior": None}
-
-    def set_prior(**values) -> None:
-        merged = {k: s.value for k, s in prior_sliders.items()} | values
-        state["prior"] = prior_of(merged)
-        path = state["path"] = path_of(state["prior"])
+    frames = []
+    for label, prior in presets:
+        path = path_of(prior)
         for k, attr in (("MAP", "map"), ("LMSE", "lmse"), ("MLE", "mle")):
             path_lines[k].set_ydata(getattr(path, attr))
         band[0].set_ydata(path.lower)
@@ -702,102 +576,128 @@ def _recap_explorer(*, data, family: str, hyper: dict, n: int, grid, xlabel: str
         hi = max(path.upper.max(), path.mle.max())
         pad = 0.05 * (hi - lo)
         ax_path.set_ylim(lo - pad, hi + pad)
-        prior_line.set_ydata(state["prior"].pdf(grid))
+        prior_density = prior.pdf(grid)
+        prior_line.set_ydata(prior_density)
+        row = []
+        for i in ns:
+            post = posterior_at(path, i - 1)
+            density = post.pdf(grid)
+            post_line.set_ydata(density)
+            estimates = {"MAP": path.map[i - 1], "LMSE": path.lmse[i - 1],
+                         "MLE": path.mle[i - 1]}
+            for k, v in estimates.items():
+                vlines[k].set_xdata([v, v])
+            ax_post.set_ylim(0, 1.1 * max(density.max(), prior_density.max()))
+            n_marker.set_xdata([i, i])
+            if family == "beta":
+                name = f"Beta({post.a:.1f}, {post.b:.1f})"
+            else:
+                name = f"N({post.mean:.2f}, {post.sd:.2f}²)"
+            title.set_text(f"posterior after n = {i}: {name}")
+            readout = (f"n = {i} · prior {label} · {describe_data(i)} · posterior {name} · "
+                       f"MAP {estimates['MAP']:.3f} · LMSE {estimates['LMSE']:.3f} · "
+                       f"MLE {estimates['MLE']:.3f}")
+            alt = (f"Prior {label} (dashed) and posterior {name} of {what} after the first "
+                   f"{i} of {n_max} observations, with MAP {estimates['MAP']:.3f}, LMSE "
+                   f"{estimates['LMSE']:.3f} and MLE {estimates['MLE']:.3f} marked; right, the "
+                   f"three estimates and the 95% credible interval for every n, n = {i} "
+                   "marked.")
+            row.append(frame_of(fig, alt, readout, dpi, colors=32))
+        frames.append(row)
 
-    def update(i: int | None = None, **prior_values) -> None:
-        """Show the posterior after the first ``i`` data points (keyword arguments set the
-        prior's parameters, e.g. ``update(50, a=3.0)``)."""
-        if prior_values:
-            unknown = set(prior_values) - set(prior_sliders)
-            if unknown:
-                raise ValueError(f"prior parameters must be among {sorted(prior_sliders)}, "
-                                 f"got {sorted(unknown)}")
-            set_prior(**prior_values)
-        i = int(np.clip(slider.value if i is None else i, 1, n_max))
-        path, prior = state["path"], state["prior"]
-        post = posterior_at(path, i - 1)
-        density = post.pdf(grid)
-        post_line.set_ydata(density)
-        estimates = {"MAP": path.map[i - 1], "LMSE": path.lmse[i - 1], "MLE": path.mle[i - 1]}
-        for k, v in estimates.items():
-            vlines[k].set_xdata([v, v])
-        ax_post.set_ylim(0, 1.1 * max(density.max(), prior.pdf(grid).max()))
-        n_marker.set_xdata([i, i])
-        if family == "beta":
-            name = f"Beta({post.a:.1f}, {post.b:.1f})"
-        else:
-            name = f"N({post.mean:.2f}, {post.sd:.2f}²)"
-        title.set_text(f"posterior after n = {i}: {name}")
-        readout.value = (f"n = {i} · {describe_data(i)} · posterior {name} · "
-                         f"MAP {estimates['MAP']:.3f} · LMSE {estimates['LMSE']:.3f} · "
-                         f"MLE {estimates['MLE']:.3f}")
-        image.value = _png(fig, dpi)
+    start = int(np.flatnonzero(ns == n)[0])
+    slider = selection_slider(ns, [str(v) for v in ns], start, "n", width="60%",
+                              tooltip="n, how many observations the posterior has seen")
+    slider.add_class("explorer-main-slider")
+    prior_buttons = widgets.ToggleButtons(options=[(label, k) for k, (label, _) in
+                                                   enumerate(presets)], value=0,
+                                          description="prior", style={"button_width": "auto"})
+    prior_buttons.tooltip = "the prior"
 
-    def on_n(change) -> None:
-        update(change["new"])
+    def static_figure():
+        picks = [ns[0], ns[min(len(ns) - 1, 9)], int(n), ns[-1]]
+        picks = sorted({int(v) for v in picks})
+        _, first = presets[0]
+        path = path_of(first)
+        small = Figure(figsize=(3.0 * len(picks), 2.8), layout="constrained")
+        axes = np.atleast_1d(small.subplots(1, len(picks), sharex=True))
+        for axis, i in zip(axes, picks):
+            post = posterior_at(path, i - 1)
+            axis.plot(grid, first.pdf(grid), "--", color="0.5", label="prior")
+            axis.plot(grid, post.pdf(grid), color=COLORS["bound"], lw=2, label="posterior")
+            axis.axvline(path.mle[i - 1], color=COLORS["truth"], ls=":", lw=1.4, label="MLE")
+            axis.set_title(f"n = {i}", fontsize=10)
+            axis.set_yticks([])
+            axis.set_xlabel(xlabel)
+        axes[0].legend(loc="upper left", fontsize=8)
+        return describe(small, f"The prior {presets[0][0]} and the posterior of {what} after "
+                        + ", ".join(str(i) for i in picks) + " observations, the MLE dotted.")
 
-    def on_prior(change) -> None:
-        set_prior()
-        update()
-
-    slider.observe(on_n, names="value")
-    for s in prior_sliders.values():
-        s.observe(on_prior, names="value")
-    set_prior()
-    update(n)
-    box = widgets.VBox([slider, widgets.HBox(list(prior_sliders.values())), readout, image])
-    box.add_class("lecture-explorer")
-    box.slider, box.readout, box.image, box.update, box.figure = slider, readout, image, update, fig
-    box.prior_sliders = prior_sliders
-    return box
+    explorer = Explorer(
+        frames, [(prior_buttons, "index"), (slider, "index")],
+        {"n": slider, "prior": prior_buttons}, static_figure=static_figure,
+        setters={"n": lambda v: setattr(slider, "index", int(np.argmin(np.abs(ns - v)))),
+                 "prior": lambda k: setattr(prior_buttons, "index", int(k))})
+    explorer.slider, explorer.prior_buttons, explorer.ns = slider, prior_buttons, ns
+    explorer.presets = presets
+    return explorer
 
 
 def beta_bernoulli_explorer(z, *, a: float = 2.0, b: float = 2.0, n: int = 20,
-                            what: str = "π = P(male)", ones: str = "ones"):
+                            what: str = "π = P(male)", ones: str = "ones",
+                            dpi: float = DPI) -> Explorer:
     """Slide 2: the Beta posterior of a probability π after the first ``n`` 0/1 outcomes ``z``.
 
-    Sliders: ``n`` (the main one) and the prior's ``a`` and ``b``. ``ones`` names the 1s in
-    the readout (e.g. ``"men"``). Left, prior and posterior
-    densities with MAP, LMSE (posterior mean) and MLE; right, the three estimates and the 95%
-    credible interval for every n, with the current n marked.
+    Controls: ``n`` (the main slider) and the prior, one of three presets: Beta(a, b) as
+    given, flat Beta(1, 1), and the confident and wrong Beta(50, 50) (π = 1/2). ``ones``
+    names the 1s in the readout (e.g. ``"men"``). Left, prior and posterior densities with MAP,
+    LMSE (posterior mean) and MLE; right, the three estimates and the 95% credible interval for
+    every n, with the current n marked.
 
     Returns
     -------
-    ipywidgets.VBox with ``.slider`` (IntSlider n), ``.prior_sliders`` (dict), ``.readout``
-    (HTML), ``.image`` (Image), ``.figure`` and ``.update(n, a=..., b=...)``.
+    Explorer with ``.slider`` (n), ``.prior_buttons``, ``.readout``, ``.figure``,
+    ``.update(n=..., prior=k)`` and ``.static_figure()``.
     """
-
     z = bayes._data(z, "z", binary=True, allow_empty=False)
-    BetaDist(a, b)  # validates a and b
+    prior = BetaDist(a, b)  # validates a and b
     counts = np.cumsum(z).astype(int)
 
-    def describe(i: int) -> str:
+    def describe_data(i: int) -> str:
         return f"{counts[i - 1]} {ones} ({counts[i - 1] / i:.1%})"
 
-    return _recap_explorer(data=z, family="beta", n=n, grid=np.linspace(0, 1, 401),
-                           xlabel=what, what=what, describe_data=describe,
-                           hyper={"a": (float(a), 0.5, 50.0, 0.5, "prior a"),
-                                  "b": (float(b), 0.5, 50.0, 0.5, "prior b")})
+    presets = [(f"Beta({a:g}, {b:g})", prior)]
+    for label, p in (("flat Beta(1, 1)", BetaDist(1.0, 1.0)),
+                     ("confident, wrong Beta(50, 50)", BetaDist(50.0, 50.0))):
+        if (p.a, p.b) != (prior.a, prior.b):
+            presets.append((label, p))
+    return _recap_explorer(data=z, family="beta", presets=presets, n=n,
+                           grid=np.linspace(0, 1, 401), xlabel=what, what=what,
+                           describe_data=describe_data, dpi=dpi)
 
 
 def normal_normal_explorer(x, sigma: float, *, m0: float = 66.0, s0: float = 4.0, n: int = 10,
-                           grid=None, what: str = "mean height μ (inches)"):
+                           grid=None, what: str = "mean height μ (inches)",
+                           dpi: float = DPI) -> Explorer:
     """Slide 2: the normal posterior of a mean μ after the first ``n`` observations ``x``,
-    each N(μ, σ²) with ``sigma`` known. Sliders: ``n`` (main), prior mean ``m0`` and prior
-    SD ``s0``. Same layout and attributes as :func:`beta_bernoulli_explorer`."""
-
+    each N(μ, σ²) with ``sigma`` known. Controls: ``n`` (main) and the prior, one of the
+    presets N(m0, s0²) as given, vague N(m0, 15²) and confident and wrong N(lo + 2, 0.5²) (lo
+    the left end of the grid). Same layout and attributes as :func:`beta_bernoulli_explorer`."""
     x = bayes._data(x, "x", allow_empty=False)
     sigma = bayes._positive(sigma, "sigma")
-    NormalDist(m0, s0)  # validates m0 and s0
+    prior = NormalDist(m0, s0)  # validates m0 and s0
     grid = np.linspace(x.min() - 2, x.max() + 2, 601) if grid is None else grid
     means = np.cumsum(x) / np.arange(1, x.size + 1)
 
-    def describe(i: int) -> str:
+    def describe_data(i: int) -> str:
         return f"sample mean {means[i - 1]:.2f}"
 
-    describe.sigma = sigma
-    lo, hi = float(np.min(grid)), float(np.max(grid))
-    return _recap_explorer(data=x, family="normal", n=n, grid=grid, xlabel=what, what=what,
-                           describe_data=describe,
-                           hyper={"m0": (float(m0), lo, hi, 0.5, "prior mean m₀"),
-                                  "s0": (float(s0), 0.5, 15.0, 0.5, "prior SD s₀")})
+    lo = float(np.min(grid))
+    presets = [(f"N({m0:g}, {s0:g}²)", prior)]
+    for label, p in ((f"vague N({m0:g}, 15²)", NormalDist(m0, 15.0)),
+                     (f"confident, wrong N({lo + 2:g}, 0.5²)", NormalDist(lo + 2, 0.5))):
+        if (p.mean, p.sd) != (prior.mean, prior.sd):
+            presets.append((label, p))
+    return _recap_explorer(data=x, family="normal", presets=presets, n=n, grid=grid,
+                           xlabel=what, what=what, describe_data=describe_data, sigma=sigma,
+                           dpi=dpi)

@@ -37,7 +37,7 @@ def lecture_notebooks(folder: pathlib.Path = NOTEBOOKS) -> list[pathlib.Path]:
 
 
 def notebook_map(folder: pathlib.Path = NOTEBOOKS) -> list[pathlib.Path]:
-    """Every lecture notebook of the map (``TITLES``, which follows DESIGN.md), in order.
+    """Every lecture notebook of the map (``TITLES``: the notebook map of the course, 00 to 06), in order.
 
     Navigation is computed from the map, not from the files present, so adding one notebook
     never changes the links in another.

@@ -17,6 +17,29 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+NEEDS_KERNEL = "explorer-needs-kernel"     # lecture_utils.explorer.NEEDS_KERNEL
+KERNEL_NOTE = "explorer-kernel-note"       # lecture_utils.explorer.KERNEL_NOTE
+
+
+def mark_needs_kernel(nb: nbformat.NotebookNode) -> int:
+    """In the saved widget state (what a page without a kernel shows), disable the controls
+    that need Python and show their one-line note; a live kernel makes fresh, enabled ones.
+    Returns how many controls were disabled."""
+    from lecture_utils.explorer import KERNEL_NOTE_TEXT
+
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    n = 0
+    for model in state.values():
+        s = model.get("state", {})
+        classes = s.get("_dom_classes", [])
+        if NEEDS_KERNEL in classes:
+            s["disabled"] = True
+            n += 1
+        if KERNEL_NOTE in classes:
+            s["value"] = f"<i>{KERNEL_NOTE_TEXT}</i>"
+    return n
+
 
 def execute(path: pathlib.Path, timeout: int) -> float:
     nb = nbformat.read(path, as_version=4)
@@ -30,6 +53,7 @@ def execute(path: pathlib.Path, timeout: int) -> float:
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
+    mark_needs_kernel(nb)
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
                                  "name": "python3"}
     nbformat.write(nb, path)

@@ -52,12 +52,67 @@ def _close_figures():
     plt.close("all")
 
 
-def assert_figure_shown_at_own_size(image) -> None:
-    """An explorer's ``widgets.Image`` holds a PNG and is laid out at that PNG's pixel width
-    (scaled down, never up, in a narrow cell): a VBox would otherwise stretch it, blurred, to
-    the cell's width."""
-    png = image.value
-    assert png[:8] == b"\x89PNG\r\n\x1a\n", "the explorer's image is not a PNG"
-    width = int.from_bytes(png[16:20], "big")               # the IHDR chunk's width field
-    assert image.layout.width == f"{width}px", (image.layout.width, width)
-    assert image.layout.max_width == "100%" and image.layout.height == "auto"
+def assert_explorer_contract(explorer) -> None:
+    """The Explorer contract (lecture_utils.explorer): the box and its main slider carry their
+    classes; every frame is a PNG with its own alt text and readout; each linked control is
+    jslinked to its Stack; the static figure has alt text."""
+    import html as _html
+    import re as _re
+
+    import ipywidgets
+
+    from lecture_utils.explorer import Explorer
+
+    assert isinstance(explorer, Explorer)
+    assert "lecture-explorer" in explorer.widget._dom_classes
+    assert "explorer-main-slider" in explorer.slider._dom_classes
+    assert isinstance(explorer.figure, ipywidgets.Stack)
+
+    def leaves(stack):
+        for child in stack.children:
+            yield from (leaves(child) if isinstance(child, ipywidgets.Stack) else [child])
+
+    alts, pngs = [], []
+    for leaf in leaves(explorer.figure):
+        value = leaf.value
+        assert 'class="explorer-readout"' in value and 'class="explorer-figure"' in value
+        alt = _html.unescape(_re.search(r'alt="([^"]*)"', value).group(1))
+        assert len(alt) > 40, alt
+        alts.append(alt)
+        pngs.append(_re.search(r'src="data:image/webp;base64,([^"]+)"', value).group(1))
+    assert len(set(alts)) == len(alts), "two frames share their alt text"
+    assert len(set(pngs)) == len(pngs), "two frames are the same picture"
+    for control, trait in explorer.links:
+        assert any(link.source == (control, trait) and link.target[1] == "selected_index"
+                   for link in explorer.jslinks), (control, trait)
+    image = explorer.frame.image
+    assert image[:4] == b"RIFF" and image[8:12] == b"WEBP"
+    # shown at its own pixel width (CSS px * PIXEL_RATIO), never stretched by the box
+    import io as _io
+
+    from PIL import Image
+
+    from lecture_utils.explorer import PIXEL_RATIO
+
+    width = Image.open(_io.BytesIO(image)).size[0]
+    assert abs(width - explorer.frame.width_px * PIXEL_RATIO) <= 1, (width, explorer.frame)
+    assert f"width:{explorer.frame.width_px}px;max-width:100%" in explorer.frame.html()
+    fig = explorer.static_figure()
+    assert getattr(fig, "_lecture_alt", ""), "the static figure has no alt text"
+    for control in explorer.controls.values():
+        assert (getattr(control, "description", "") or getattr(control, "tooltip", "")), control
+
+
+def assert_frame_changes(explorer, **state) -> tuple[str, str]:
+    """update(**state) shows another frame: new readout, new alt text, new picture; the Stacks'
+    selected indices follow the controls in Python too."""
+    before = (explorer.readout, explorer.alt, explorer.frame.image)
+    explorer.update(**state)
+    after = (explorer.readout, explorer.alt, explorer.frame.image)
+    assert all(a != b for a, b in zip(before, after)), state
+    stack, shown = explorer.figure, None
+    for index in explorer.state:
+        assert stack.selected_index == index
+        shown = stack = stack.children[index]
+    assert shown.value == explorer.frame.html()
+    return explorer.readout, explorer.alt

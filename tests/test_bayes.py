@@ -13,7 +13,7 @@ from scipy import stats
 from lecture_utils import bayes
 from lecture_utils.data import load_eight_schools
 from lecture_utils.data import load_heights
-from conftest import assert_figure_shown_at_own_size
+from conftest import assert_explorer_contract, assert_frame_changes
 
 HEIGHTS = load_heights()
 IS_MALE = (HEIGHTS["sex"] == "Male").to_numpy(dtype=float)
@@ -238,30 +238,23 @@ def test_bad_input_names_the_argument():
 
 # --- the explorers of notebook 01 (lecture_utils.widgets, "Bayesian recap" section) ------------
 
-def test_beta_bernoulli_explorer_follows_its_sliders():
+def test_beta_bernoulli_explorer_follows_its_controls():
     from lecture_utils.widgets import beta_bernoulli_explorer
 
-    box = beta_bernoulli_explorer(IS_MALE, a=2.0, b=2.0, n=20, ones="men")
-    assert "lecture-explorer" in box._dom_classes
-    assert "explorer-main-slider" in box.slider._dom_classes
-    assert "explorer-readout" in box.readout._dom_classes
-    assert "explorer-figure" in box.image._dom_classes
-    assert_figure_shown_at_own_size(box.image)
+    box = beta_bernoulli_explorer(IS_MALE, a=2.0, b=2.0, n=20, ones="men", dpi=30)
+    assert_explorer_contract(box)
     k = int(IS_MALE[:20].sum())
-    assert f"posterior Beta({2 + k:.1f}, {2 + 20 - k:.1f})" in box.readout.value
-    first_png = box.image.value
-    assert first_png[:8] == b"\x89PNG\r\n\x1a\n"
-    box.slider.value = 1050
-    assert "posterior Beta(814.0, 240.0)" in box.readout.value
-    assert "MLE 0.773" in box.readout.value
-    assert box.image.value != first_png
-    box.prior_sliders["a"].value = 50.0                      # the prior slider redraws too
-    assert "posterior Beta(862.0, 240.0)" in box.readout.value
-    box.update(10, b=10.0)
-    k = int(IS_MALE[:10].sum())
-    assert f"posterior Beta({50 + k:.1f}, {10 + 10 - k:.1f})" in box.readout.value
-    with pytest.raises(ValueError, match="prior parameters must be among"):
-        box.update(10, m0=1.0)
+    assert f"posterior Beta({2 + k:.1f}, {2 + 20 - k:.1f})" in box.readout
+    assert_frame_changes(box, n=1050)
+    assert "posterior Beta(814.0, 240.0)" in box.readout and "MLE 0.773" in box.readout
+    assert "1050 of 1050 observations" in box.alt
+    assert_frame_changes(box, prior=2)                  # the preset Beta(50, 50)
+    assert "posterior Beta(862.0, 288.0)" in box.readout
+    box.update(n=5, prior=0)
+    k = int(IS_MALE[:5].sum())
+    assert f"posterior Beta({2 + k:.1f}, {2 + 5 - k:.1f})" in box.readout
+    with pytest.raises(ValueError, match="update\\(\\) takes the controls"):
+        box.update(m0=1.0)
     with pytest.raises(ValueError, match="n must be between 1 and"):
         beta_bernoulli_explorer(IS_MALE, n=0)
 
@@ -269,13 +262,13 @@ def test_beta_bernoulli_explorer_follows_its_sliders():
 def test_normal_normal_explorer_matches_the_closed_form():
     from lecture_utils.widgets import normal_normal_explorer
 
-    box = normal_normal_explorer(MEN, 3.6, m0=66.0, s0=4.0, n=5)
-    assert_figure_shown_at_own_size(box.image)
+    box = normal_normal_explorer(MEN, 3.6, m0=66.0, s0=4.0, n=5, dpi=30)
+    assert_explorer_contract(box)
     post = bayes.normal_normal_posterior(bayes.NormalDist(66.0, 4.0), MEN[:5], 3.6)
-    assert f"posterior N({post.mean:.2f}, {post.sd:.2f}²)" in box.readout.value
-    box.update(812, s0=1.0)
-    post = bayes.normal_normal_posterior(bayes.NormalDist(66.0, 1.0), MEN, 3.6)
-    assert f"LMSE {post.mean:.3f}" in box.readout.value
+    assert f"posterior N({post.mean:.2f}, {post.sd:.2f}²)" in box.readout
+    assert_frame_changes(box, n=MEN.size, prior=1)
+    post = bayes.normal_normal_posterior(bayes.NormalDist(66.0, 15.0), MEN, 3.6)
+    assert f"LMSE {post.mean:.3f}" in box.readout
     with pytest.raises(ValueError, match="sigma must be a finite number > 0"):
         normal_normal_explorer(MEN, -1.0)
 

@@ -14,6 +14,7 @@ import ipywidgets
 import matplotlib as mpl
 import numpy as np
 import pytest
+from conftest import assert_explorer_contract, assert_frame_changes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
@@ -22,7 +23,6 @@ from matplotlib.image import imread
 from lecture_utils import em_plots, mixture, widgets
 from lecture_utils.data import load_heights
 from lecture_utils.plotting import use_style
-from conftest import assert_figure_shown_at_own_size
 
 use_style()
 
@@ -147,7 +147,12 @@ def test_small_multiples_show_the_requested_iterations(frames):
     panels = [ax for ax in fig.axes if ax.get_title()]
     titles = [ax.get_title().split(" ·")[0] for ax in panels]
     assert titles == ["t = 0", "t = 1", "t = 2", "t = 5", "t = 10", f"t = {frames.n_iter} (final)"]
-    assert all(ax.get_xlabel() or ax.get_ylabel() or True for ax in panels)
+    # every panel is labelled on the outer edges: bottom row x, left column y
+    bottom = {id(ax) for ax in panels[-3:]}
+    left = {id(panels[i]) for i in (0, 3)}
+    for ax in panels:
+        assert (ax.get_xlabel() == "height (inches)") == (id(ax) in bottom), ax.get_title()
+        assert (ax.get_ylabel() == "density (1/in)") == (id(ax) in left), ax.get_title()
     assert any("q(male)" in ax.get_ylabel() for ax in fig.axes)  # the colour bar
 
 
@@ -174,88 +179,98 @@ def test_every_frame_draws(frames):
 # --- the explorer ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def explorer(heights, trace):
-    return widgets.em_explorer(heights, trace, max_iter=60, dpi=40)
+@pytest.fixture(scope="module")
+def explorer(heights):
+    # a short trace (tol=0, 20 iterations) so that the module renders few frames
+    short = mixture.run_em(heights, start(), max_iter=20, tol=0)
+    return widgets.em_explorer(heights, short, dpi=30)
 
 
-def test_explorer_follows_the_widget_contract(explorer, trace):
-    assert isinstance(explorer, ipywidgets.VBox)
-    assert "lecture-explorer" in explorer._dom_classes
-    assert isinstance(explorer.slider, ipywidgets.IntSlider)
-    assert "explorer-main-slider" in explorer.slider._dom_classes
-    assert isinstance(explorer.readout, ipywidgets.HTML)
-    assert "explorer-readout" in explorer.readout._dom_classes
-    assert isinstance(explorer.image, ipywidgets.Image) and explorer.image.format == "png"
-    assert "explorer-figure" in explorer.image._dom_classes
-    assert_figure_shown_at_own_size(explorer.image)
-    assert explorer.slider.max == explorer.play.max == trace.n_iter
-    link = explorer.explorer.play_link  # Play drives the slider in the browser
-    assert link.source == (explorer.play, "value") and link.target == (explorer.slider, "value")
-    assert explorer.image.value[:4] == b"\x89PNG"
-    assert "iteration 0 of 40" in explorer.readout.value
+def test_explorer_follows_the_widget_contract(explorer):
+    assert_explorer_contract(explorer)
+    assert isinstance(explorer.slider, ipywidgets.SelectionSlider)
+    assert explorer.iterations == [*range(16), 16, 17, 18, 19, 20]
+    assert len(explorer.slider.options) == explorer.play.max + 1 == len(explorer.iterations)
+    link = explorer.play_link  # Play drives the slider in the browser
+    assert link.source == (explorer.play, "value") and link.target == (explorer.slider, "index")
+    assert "iteration 0 of 20" in explorer.readout
+    # the start controls need Python: marked so, with their note (saved disabled, see
+    # scripts/execute_notebooks.py)
+    for control in explorer.start_controls.values():
+        assert "explorer-needs-kernel" in control._dom_classes and not control.disabled
+    assert "explorer-kernel-note" in explorer.note._dom_classes
 
 
-def test_slider_and_half_step_change_readout_and_image(explorer, trace):
-    before = (explorer.readout.value, explorer.image.value)
-    explorer.slider.value = 3
-    after_slider = (explorer.readout.value, explorer.image.value)
-    assert after_slider[0] != before[0] and after_slider[1] != before[1]
-    assert "iteration 3 of 40" in after_slider[0] and "E step" in after_slider[0]
-    assert f"{trace.log_likelihoods[3]:.2f}" in after_slider[0]
-    explorer.half.value = "M"
-    after_half = (explorer.readout.value, explorer.image.value)
-    assert after_half[0] != after_slider[0] and after_half[1] != after_slider[1]
-    assert "M step" in after_half[0] and f"{trace.log_likelihoods[4]:.2f}" in after_half[0]
+def test_iterations_shown_are_every_early_one_then_spaced_to_the_last():
+    assert widgets._em_iterations(5) == [0, 1, 2, 3, 4, 5]
+    shown = widgets._em_iterations(64)
+    assert shown[:16] == list(range(16)) and shown[-1] == 64 and len(shown) == 26
 
 
-def test_changing_a_start_value_runs_em_exactly_once(explorer, heights, monkeypatch):
+def test_slider_and_half_step_change_readout_alt_and_picture(explorer):
+    trace = explorer.trace
+    assert_frame_changes(explorer, t=3)
+    assert "iteration 3 of 20" in explorer.readout and "E step" in explorer.readout
+    assert f"{trace.log_likelihoods[3]:.2f}" in explorer.readout
+    assert "iteration 3 of 20 after the E step" in explorer.alt
+    assert_frame_changes(explorer, half="M")
+    assert "M step" in explorer.readout and f"{trace.log_likelihoods[4]:.2f}" in explorer.readout
+    with pytest.raises(ValueError, match="one of the iterations shown"):
+        explorer.update(t=99)
+    explorer.update(t=0, half="E")
+
+
+def test_a_trace_carries_its_settings_and_a_restart_uses_them(heights, monkeypatch):
+    trace = mixture.run_em(heights, start(), max_iter=12, tol=1e-3)
+    assert (trace.max_iter, trace.tol, trace.shared_variance) == (12, 1e-3, True)
+    ex = widgets.em_explorer(heights, trace, dpi=20)
     calls = []
     real = mixture.run_em
 
     def counting(*args, **kwargs):
-        calls.append(args[1])
+        calls.append((args[1], kwargs))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(mixture, "run_em", counting)
-    explorer.slider.value = 10
-    explorer.controls["mu1"].value = 72.0
+    ex.update(t=5)
+    ex.start_controls["mu1"].value = 72.0
     assert len(calls) == 1
-    np.testing.assert_allclose(calls[0].means, [60.0, 72.0])
-    assert explorer.slider.value == 0
-    new = real(heights, start(mu1=72.0), max_iter=60, tol=1e-6)
-    assert explorer.slider.max == explorer.play.max == new.n_iter
-    assert f"{new.log_likelihoods[0]:.2f}" in explorer.readout.value
-    explorer.controls["pi"].value = 0.7
-    assert len(calls) == 2
+    init, kwargs = calls[0]
+    np.testing.assert_allclose(init.means, [60.0, 72.0])
+    assert kwargs == {"max_iter": 12, "tol": 1e-3, "shared_variance": True,
+                      "variance_floor": None}
+    assert ex.slider.index == 0 and ex.n_recomputes == 1
+    new = real(heights, start(mu1=72.0), max_iter=12, tol=1e-3)
+    assert ex.iterations == widgets._em_iterations(new.n_iter)
+    assert f"{new.log_likelihoods[0]:.2f}" in ex.readout
+    assert_explorer_contract(ex)           # every frame rendered again, each its own
+    assert ex.progress.value == ex.progress.max == 2 * len(ex.iterations)
+    assert ex.progress.layout.visibility == "hidden"
+    with pytest.raises(TypeError, match="no longer takes"):
+        widgets.em_explorer(heights, trace, tol=1e-6)
 
 
-def test_a_redraw_computes_no_em(explorer, monkeypatch):
+def test_a_per_component_variance_trace_is_never_restarted_as_shared(heights):
+    trace = mixture.run_em(heights, start(), max_iter=3, tol=0, shared_variance=False)
+    ex = widgets.em_explorer(heights, trace, dpi=20)
+    assert all(c.disabled for c in ex.start_controls.values())
+
+
+def test_moving_a_main_control_computes_no_em(explorer, monkeypatch):
     def forbidden(*args, **kwargs):
-        raise AssertionError("EM computed inside a redraw")
+        raise AssertionError("EM computed on a slider move")
 
     for name in ("run_em", "e_step", "m_step", "log_likelihood", "lower_bound"):
         monkeypatch.setattr(mixture, name, forbidden)
-    images = set()
-    for t in (1, 2, 7, 40, 0):
-        explorer.slider.value = t
-        images.add(explorer.image.value)
-    explorer.half.value = "M"
-    images.add(explorer.image.value)
-    explorer.update(5, "E")
-    assert "iteration 5 of 40" in explorer.readout.value
-    assert len(images) == 6
-
-
-def test_a_slider_step_draws_the_same_pixels_as_a_fresh_figure(explorer):
-    # The persistent figure keeps its fixed layout: savefig must not switch the rc-default
-    # constrained layout on (which would move the panels and slow every redraw).
-    explorer.update(6, "M")
-    figure = explorer.explorer.figure
-    assert figure.figure.get_layout_engine() is None
-    fresh = em_plots.EMFigure(explorer.explorer.frames)
-    fresh.show(6, "M")
-    assert fresh.png(dpi=40) == explorer.image.value
+    seen = set()
+    for t in (1, 2, 7, 20, 0):
+        explorer.update(t=t)
+        seen.add(explorer.frame.image)
+    explorer.update(half="M")
+    seen.add(explorer.frame.image)
+    explorer.update(t=5, half="E")
+    assert "iteration 5 of 20" in explorer.readout
+    assert len(seen) == 6
 
 
 def _pixels(png: bytes) -> np.ndarray:

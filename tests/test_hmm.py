@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lecture_utils import hmm
-from conftest import assert_figure_shown_at_own_size
+from conftest import assert_explorer_contract, assert_frame_changes
 
 LAM, MU, SIGMA = 0.2, 500.0, 25.0
 
@@ -346,7 +346,11 @@ def test_bad_simulation_arguments_are_refused():
     with pytest.raises(ValueError, match="sigma must be"):
         hmm.simulate_fish(5, LAM, MU, 0.0, rng)
     with pytest.raises(TypeError, match="rng must be a numpy Generator"):
-        hmm.simulate_fish(5, LAM, MU, SIGMA, 42)
+        hmm.simulate_fish(5, LAM, MU, SIGMA, "42")
+    # the package's one rng policy: an int seed is a seed, as in mixture and election
+    np.testing.assert_array_equal(hmm.simulate_fish(5, LAM, MU, SIGMA, 42)[1],
+                                  hmm.simulate_fish(5, LAM, MU, SIGMA,
+                                                    np.random.default_rng(42))[1])
     with pytest.raises(TypeError, match="lam must be a real number"):
         hmm.simulate_fish(5, "0.2", MU, SIGMA, rng)
 
@@ -365,21 +369,28 @@ def test_filter_explorer_follows_the_slider(fish_data):
 
     z, x = fish_data
     post = hmm.fish_posterior(x, LAM, MU, SIGMA)
-    box = widgets.fish_filter_explorer(post, x, LAM, truth=z)
-    assert "lecture-explorer" in box._dom_classes
-    assert "explorer-main-slider" in box.slider._dom_classes
-    assert "explorer-readout" in box.readout._dom_classes
-    assert "explorer-figure" in box.image._dom_classes
-    assert_figure_shown_at_own_size(box.image)
-    assert (box.slider.min, box.slider.max) == (1, x.size)
-    first_text, first_png = box.readout.value, box.image.value
-    box.slider.value = 12
-    assert box.readout.value != first_text and box.image.value != first_png
-    assert box.readout.value.startswith("t = 12 ")
-    assert f"count x<sub>t</sub> = {x[11]}" in box.readout.value
-    line = box.figure.axes[1].lines[2]                  # the filtered (updated) belief
-    np.testing.assert_allclose(line.get_ydata(), post.filtered[11] / post.spacing)
-    assert box.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    box = widgets.fish_filter_explorer(post, x, LAM, truth=z, dpi=30)
+    assert_explorer_contract(box)
+    assert len(box.slider.options) == x.size and box.slider.index == 0
+    assert_frame_changes(box, t=12)
+    assert box.readout.startswith("t = 12 ")
+    assert f"count x<sub>t</sub> = {x[11]}" in box.readout
+    assert "time 12 of" in box.alt
+
+
+def test_filter_steps_are_the_posterior_and_the_poisson_likelihood(fish_data):
+    from scipy import stats
+
+    z, x = fish_data
+    post = hmm.fish_posterior(x, LAM, MU, SIGMA)
+    steps = hmm.filter_steps(post, x, LAM, truth=z)
+    np.testing.assert_allclose(steps.filtered[11], post.filtered[11] / post.spacing)
+    like = stats.poisson.pmf(x[11], LAM * post.grid)          # independent: scipy's pmf
+    np.testing.assert_allclose(steps.likelihood[11], like / (like.sum() * post.spacing),
+                               rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(steps.filtered_mean, post.mean("filtered"))
+    with pytest.raises(ValueError, match="time steps"):
+        hmm.filter_steps(post, x[:-1], LAM)
 
 
 def test_parameter_explorer_only_indexes_the_sweep(fish_data):
@@ -389,16 +400,11 @@ def test_parameter_explorer_only_indexes_the_sweep(fish_data):
     sweep = hmm.posterior_sweep(x, MU, sigmas=[15.0, 25.0, 35.0], lams=[0.15, 0.2, 0.25])
     np.testing.assert_allclose(sweep.log_likelihood[1, 1],
                                hmm.fish_posterior(x, LAM, MU, SIGMA).log_likelihood, atol=1e-8)
-    box = widgets.fish_parameter_explorer(sweep, x, truth=z)
-    assert "explorer-main-slider" in box.slider._dom_classes
-    assert_figure_shown_at_own_size(box.image)
-    before = box.readout.value
-    box.slider.value = 35.0
-    box.lam_slider.value = 0.15
-    assert box.readout.value != before
-    assert box.readout.value.startswith("σ = 35 fish · λ = 0.15")
-    mean_line = box.figure.axes[0].lines[0]
-    np.testing.assert_allclose(mean_line.get_ydata(), sweep.mean[2, 0])
+    box = widgets.fish_parameter_explorer(sweep, x, truth=z, dpi=30)
+    assert_explorer_contract(box)
+    assert_frame_changes(box, sigma=2, lam=0)
+    assert box.readout.startswith("σ = 35 fish · λ = 0.15")
+    assert "sigma 35 and lambda 0.15" in box.alt
 
 
 def test_static_explorer_figures_have_the_panels_asked_for(fish_data):

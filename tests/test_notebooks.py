@@ -38,7 +38,7 @@ def test_lecture_notebooks_are_named_in_lecture_order():
     assert names == [n for n in EXPECTED if n in names], names
     assert names[0] == "00_start_here"
     unexpected = set(names) - set(EXPECTED)
-    assert not unexpected, f"not in the notebook map of DESIGN.md: {unexpected}"
+    assert not unexpected, f"not in the notebook map (add_navigation.TITLES): {unexpected}"
 
 
 @pytest.fixture(params=LECTURE, ids=lambda p: p.name)
@@ -199,7 +199,7 @@ def test_nothing_runs_em_before_06_defines_it():
 
 def test_every_notebook_of_the_map_exists():
     missing = [p.name for p in add_navigation.notebook_map(ROOT / "notebooks") if not p.is_file()]
-    assert not missing, f"notebooks of the map in DESIGN.md not yet written: {missing}"
+    assert not missing, f"notebooks of the map (add_navigation.TITLES) not yet written: {missing}"
 
 
 def test_navigation_links_are_present_and_correct():
