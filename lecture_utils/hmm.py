@@ -574,13 +574,17 @@ def _expected_sq_steps(fp: _FishPasses, mu: float) -> float:
     (with :math:`\\hat\\alpha_0 = p(z_0)`), summed against :math:`(g_j - g_i)^2` with one
     matrix product: :math:`\\sum_i \\hat\\alpha_{t-1}(i) [(A \\circ D)(b_t \\beta_t)]_i`,
     divided by the same sum with :math:`A` in place of :math:`A \\circ D`.
+
+    The two (T, K) x (K, K) products run in numpy's own loops (``einsum``), not in BLAS: at
+    these sizes BLAS gains little, and on a busy machine its threads fight over the cores
+    (EM iterations became several times slower than single-threaded ones).
     """
     g, p = fp.posterior.grid, fp.passes
     weighted = fp.trans * (g[None, :] - g[:, None]) ** 2            # A o D
     prev = np.vstack([fp.prior0, p.alpha[:-1]])                    # alpha_0 .. alpha_{T-1}
     right = p.emit * p.beta                                        # b_t beta_t (any scale)
-    norm = np.sum(prev * (right @ fp.trans.T), axis=1)             # sum_ij of the unnormalised xi_t
-    steps = np.sum(np.sum(prev * (right @ weighted.T), axis=1) / norm)
+    norm = np.sum(prev * np.einsum("tj,ij->ti", right, fp.trans), axis=1)   # sum_ij of xi_t
+    steps = np.sum(np.sum(prev * np.einsum("tj,ij->ti", right, weighted), axis=1) / norm)
     start = fp.posterior.smoothed0 @ (g - mu) ** 2
     return float(steps + start)
 
