@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from scipy import stats
+from scipy import sparse, stats
 from scipy.special import gammaln, log_ndtr, logsumexp, ndtri_exp
 
 __all__ = [
@@ -819,8 +819,8 @@ class PondErrors:
 
 
 def _flush(a: np.ndarray) -> np.ndarray:
-    """``a`` with entries below 1e-280 of its largest set to 0 (in place; returns ``a``)."""
-    a[a < 1e-280 * a.max()] = 0.0
+    """``a`` with entries below 1e-280 of the largest of their column (axis -2) set to 0."""
+    a[a < 1e-280 * a.max(axis=-2, keepdims=True)] = 0.0
     return a
 
 
@@ -866,31 +866,36 @@ def filter_smoother_errors(n_ponds: int, T: int, lam: float, mu: float, sigma: f
             progress(k + 1, n)
     lam, sigma, mu = float(lam), float(sigma), float(mu)
     grid = _pond_grid(xs, lam, mu, sigma)
-    # Probabilities below 1e-280 (relative) are set to 0: they change nothing a double can
-    # hold, and subnormal numbers would make the matrix products several times slower.
-    trans = _flush(fish_transition(grid, sigma))
+    # All ponds at once, laid out (grid, pond) so each step is one sparse matrix product.
+    # Transition entries below _SKIP of their row's largest are dropped, as fish_posterior's
+    # passes drop them (each row loses at most G * _SKIP of its mass); probabilities below
+    # 1e-280 of a row's largest are set to 0, as subnormal numbers would slow the products.
+    trans = fish_transition(grid, sigma)
     start = _fish_prior(grid, mu, sigma) @ trans                         # p(z_1)
+    banded = np.where(trans >= _SKIP * trans.max(axis=1, keepdims=True), trans, 0.0)
+    forward_op, backward_op = sparse.csr_array(banded.T), sparse.csr_array(banded)
     log_emit = _poisson_loglik(xs.T.ravel(), lam * grid).reshape(T, n, grid.size)
-    emit = _flush(np.exp(log_emit - log_emit.max(axis=2, keepdims=True)))  # max 1 per row
-    filt = np.empty_like(emit)                              # (T, n_ponds, G)
-    a = start[None, :] * emit[0]
-    filt[0] = _flush(a / a.sum(axis=1, keepdims=True))
+    log_emit -= log_emit.max(axis=2, keepdims=True)
+    emit = _flush(np.ascontiguousarray(np.exp(log_emit).transpose(0, 2, 1)))  # (T, G, n)
+    filt = np.empty_like(emit)
+    a = start[:, None] * emit[0]
+    filt[0] = _flush(a / a.sum(axis=0))
     for t in range(1, T):                                   # forward: predict, then update
-        a = (filt[t - 1] @ trans) * emit[t]
-        filt[t] = _flush(a / a.sum(axis=1, keepdims=True))
-    beta = np.ones((n, grid.size))
+        a = (forward_op @ filt[t - 1]) * emit[t]
+        filt[t] = _flush(a / a.sum(axis=0))
+    beta = np.ones((grid.size, n))
     smooth = np.empty_like(emit)
     smooth[-1] = filt[-1]
     for t in range(T - 2, -1, -1):                          # backward, rescaled each step
-        beta = _flush((emit[t + 1] * beta) @ trans.T)
-        beta /= beta.max(axis=1, keepdims=True)
+        beta = _flush(backward_op @ (emit[t + 1] * beta))
+        beta /= beta.max(axis=0)
         s = filt[t] * beta
-        smooth[t] = s / s.sum(axis=1, keepdims=True)
+        smooth[t] = s / s.sum(axis=0)
     edges = grid + (grid[1] - grid[0]) / 2
     out = np.empty((4, n))
     for row, p in ((0, filt), (1, smooth)):
-        out[row] = np.sqrt(np.mean((p @ grid - zs.T) ** 2, axis=0))
-        cdf = np.cumsum(p, axis=2)
+        out[row] = np.sqrt(np.mean((np.einsum("tgn,g->tn", p, grid) - zs.T) ** 2, axis=0))
+        cdf = np.cumsum(p, axis=1).transpose(0, 2, 1)      # (T, n, G)
         out[row + 2] = np.mean(_interp_rows(0.95, cdf, edges) - _interp_rows(0.05, cdf, edges),
                                axis=0)
     return PondErrors(*out)
