@@ -321,9 +321,9 @@ def _truncated_normal(loc, sigma: float, rng: np.random.Generator) -> np.ndarray
     The same draw as ``scipy.stats.truncnorm.rvs(-loc/sigma, inf, loc, sigma, random_state=rng)``
     (one uniform per draw, the same log-scale formulas; equal to ~1e-13, a test checks it),
     written out because scipy's per-call overhead (~2 ms) made simulating hundreds of ponds,
-    one scalar step at a time, take most of a minute. With :math:`a = -\text{loc}/\sigma`,
-    :math:`u \sim U(0, 1)`: for :math:`a < 0`, :math:`\Phi(y) = \Phi(a) + u\,\Phi(-a)`;
-    otherwise :math:`1 - \Phi(y) = (1 - u)\,\Phi(-a)` (the upper tail, no cancellation).
+    one scalar step at a time, take most of a minute. With :math:`a = -\\text{loc}/\\sigma`,
+    :math:`u \\sim U(0, 1)`: for :math:`a < 0`, :math:`\\Phi(y) = \\Phi(a) + u\\,\\Phi(-a)`;
+    otherwise :math:`1 - \\Phi(y) = (1 - u)\\,\\Phi(-a)` (the upper tail, no cancellation).
     """
     loc = np.asarray(loc, dtype=float)
     return _truncated_normal_from(loc, sigma, rng.uniform(size=loc.shape))
