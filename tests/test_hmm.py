@@ -16,6 +16,7 @@ import pytest
 from hmmlearn.hmm import PoissonHMM
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from lecture_utils import hmm
 from conftest import assert_explorer_contract, assert_frame_changes
@@ -462,15 +463,61 @@ def test_filter_smoother_errors_recompute_pond_by_pond():
                                       progress=lambda done, total: calls.append((done, total)))
     assert calls == [(k, 5) for k in range(1, 6)]
     rng = np.random.default_rng(11)
-    for k in range(5):
-        z, x = hmm.simulate_fish(40, LAM, MU, SIGMA, rng)
-        post = hmm.fish_posterior(x, LAM, MU, SIGMA)
+    ponds = [hmm.simulate_fish(40, LAM, MU, SIGMA, rng) for _ in range(5)]
+    grid = hmm._pond_grid(np.array([x for _, x in ponds]), LAM, MU, SIGMA)
+    for k, (z, x) in enumerate(ponds):
+        # the batched passes against fish_posterior's (sparse, one pond) on the same grid
+        post = hmm.fish_posterior(x, LAM, MU, SIGMA, grid)
         for which, rmse, width in (("filtered", errs.filtered_rmse, errs.filtered_width),
                                    ("smoothed", errs.smoothed_rmse, errs.smoothed_width)):
             assert rmse[k] == pytest.approx(np.sqrt(np.mean((post.mean(which) - z) ** 2)))
             lo, hi = post.quantiles([0.05, 0.95], which=which)
             assert width[k] == pytest.approx(np.mean(hi - lo))
     assert errs.n_ponds == 5
+
+
+def test_filter_smoother_errors_match_each_ponds_own_default_grid():
+    """The shared grid changes nothing visible: each pond's own default grid (another
+    offset and range) gives the same RMSE to 1e-9 and band widths to a tenth of a fish."""
+    errs = hmm.filter_smoother_errors(8, 40, LAM, MU, SIGMA, np.random.default_rng(13))
+    rng = np.random.default_rng(13)
+    for k in range(8):
+        z, x = hmm.simulate_fish(40, LAM, MU, SIGMA, rng)
+        post = hmm.fish_posterior(x, LAM, MU, SIGMA)
+        for which, rmse, width in (("filtered", errs.filtered_rmse, errs.filtered_width),
+                                   ("smoothed", errs.smoothed_rmse, errs.smoothed_width)):
+            assert rmse[k] == pytest.approx(np.sqrt(np.mean((post.mean(which) - z) ** 2)),
+                                            abs=1e-9)
+            lo, hi = post.quantiles([0.05, 0.95], which=which)
+            assert width[k] == pytest.approx(np.mean(hi - lo), abs=0.1)
+
+
+@pytest.mark.parametrize("loc", [0.0, 1e-3, 0.5, 1.0, 10.0, 25.0, 80.0, 500.0, 1e4])
+def test_truncated_normal_is_scipys_truncnorm_draw(loc):
+    """The hand-written inverse CDF against scipy.stats.truncnorm (independent code), with
+    the same generator: the same uniform is used, so the draws agree, and the stream too."""
+    locs = np.full(50, loc)
+    r1, r2 = np.random.default_rng(7), np.random.default_rng(7)
+    ours = hmm._truncated_normal(locs, SIGMA, r1)
+    ref = stats.truncnorm.rvs(-locs / SIGMA, np.inf, loc=locs, scale=SIGMA, size=50,
+                              random_state=r2)
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-9)
+    assert np.all(ours >= 0)
+    assert r1.uniform() == r2.uniform()
+
+
+def test_simulate_fish_is_the_step_by_step_truncnorm_walk():
+    """simulate_fish draws its uniforms at once; the walk equals scipy's truncnorm, one step
+    at a time from the same generator, and the counts are the same Poisson draws."""
+    rng = np.random.default_rng(21)
+    z, x = hmm.simulate_fish(30, LAM, MU, SIGMA, np.random.default_rng(21))
+    walk, loc = [], MU
+    for _ in range(31):
+        loc = float(stats.truncnorm.rvs(-loc / SIGMA, np.inf, loc=loc, scale=SIGMA,
+                                        random_state=rng))
+        walk.append(loc)
+    np.testing.assert_allclose(z, walk[1:], rtol=1e-12)
+    np.testing.assert_array_equal(x, rng.poisson(LAM * np.array(walk[1:])))
 
 
 def test_smoothing_beats_filtering_on_average_but_not_in_every_pond():
