@@ -86,3 +86,10 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) *.egg-info
+
+# Instructors: the student repository (no master, hidden test or solution) and local grading.
+#   make student-repo DEST=../lvm-student   write the repository that students clone
+.PHONY: student-repo
+student-repo: $(BASE)
+	@test -n "$(DEST)" || { echo "usage: make student-repo DEST=<new folder outside this repository>"; exit 2; }
+	$(PY) scripts/student_repo.py "$(DEST)"
