@@ -282,6 +282,11 @@ class GuardPlugin(AbstractOtterPlugin):
 
     def during_assign(self, assignment):
         self._limits()  # a bad setting stops `otter assign` with a clear message
+        if not assignment.requirements or "data" not in (assignment.autograder_files or []):
+            raise SystemExit(
+                "otter assign: the exercise masters are built from a staging folder (requirements, "
+                "data, grading plugin); run `make exercises` (or `python scripts/build_exercises.py "
+                "NN_name`) instead")
 
     def before_execution(self, submission):
         import nbformat

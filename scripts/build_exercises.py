@@ -48,6 +48,11 @@ MASTER_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
 
 #: Packages the autograder needs, taken with their pins from the repository's requirements.txt.
 GRADING_PACKAGES = ("numpy", "scipy", "pandas")
+#: Added to the master's ``# ASSIGNMENT CONFIG`` in the staging folder only: the files it names
+#: exist there, not next to the master, so ``otter assign`` run by hand on a master stops in the
+#: grading plugin's ``during_assign`` with a one-line message pointing to ``make exercises``.
+STAGING_CONFIG = "requirements: requirements.txt\nautograder_files:\n  - lecture_utils\n  - data\n"
+
 #: Files copied next to the master so that Otter puts them into the autograder zip.
 SUPPORT_FILES = (
     "lecture_utils/__init__.py",
@@ -164,7 +169,9 @@ def assign(master: pathlib.Path, build_dir: pathlib.Path, run_tests: bool = True
     name = master.stem
     stage = build_dir / name
     stage.mkdir(parents=True)
-    shutil.copy(master, stage / master.name)
+    staged = nbformat.read(master, as_version=4)
+    staged.cells[0].source = staged.cells[0].source.rstrip("\n") + "\n" + STAGING_CONFIG
+    nbformat.write(staged, stage / master.name)
     for rel in SUPPORT_FILES:
         (stage / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / rel, stage / rel)

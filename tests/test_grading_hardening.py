@@ -343,3 +343,13 @@ def test_student_repo_sets_up_and_runs_a_public_check(student_repo):
     done = subprocess.run([str(python), "-c", script], cwd=work, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "public check passed" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
     assert python.resolve() != pathlib.Path(sys.executable).resolve()
+
+
+def test_otter_assign_by_hand_on_a_master_stops_with_one_line_pointing_to_make_exercises(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "otter", "assign", f"{NAMES[1]}.ipynb",
+                           str(tmp_path / "out"), "--no-run-tests"],
+                          cwd=build_exercises.EXERCISES, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1
+    lines = [ln for ln in (done.stdout + done.stderr).splitlines() if ln.strip()]
+    assert len(lines) == 1 and "make exercises" in lines[0], lines[-5:]
+    assert not list((tmp_path / "out").rglob("*.zip"))
