@@ -112,3 +112,10 @@ lint: $(DEV)
 test-fast: $(DEV)
 	$(PY) -m pytest tests -q -m "not browser and not slow" --ignore=tests/test_browser.py \
 	  --ignore=tests/test_notebooks.py --ignore=tests/test_exercises.py
+
+# Instructors: the student repository (no master, hidden test or solution) and local grading.
+#   make student-repo DEST=../lvm-student   write the repository that students clone
+.PHONY: student-repo
+student-repo: $(BASE)
+	@test -n "$(DEST)" || { echo "usage: make student-repo DEST=<new folder outside this repository>"; exit 2; }
+	$(PY) scripts/student_repo.py "$(DEST)"

@@ -48,6 +48,11 @@ MASTER_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
 
 #: Packages the autograder needs, taken with their pins from the repository's requirements.txt.
 GRADING_PACKAGES = ("numpy", "scipy", "pandas")
+#: Added to the master's ``# ASSIGNMENT CONFIG`` in the staging folder only: the files it names
+#: exist there, not next to the master, so ``otter assign`` run by hand on a master stops in the
+#: grading plugin's ``during_assign`` with a one-line message pointing to ``make exercises``.
+STAGING_CONFIG = "requirements: requirements.txt\nautograder_files:\n  - lecture_utils\n  - data\n"
+
 #: Files copied next to the master so that Otter puts them into the autograder zip.
 SUPPORT_FILES = (
     "lecture_utils/__init__.py",
@@ -106,12 +111,67 @@ def relink(nb: nbformat.NotebookNode, prefix: str) -> nbformat.NotebookNode:
     return nb
 
 
+def export_cell_source(name: str) -> str:
+    """The export cell: one zip name per notebook (overwritten on re-export), no test kernel.
+
+    Otter's own cell (``run_tests=True``) starts a second kernel, whose start-up warning ("Kernel
+    is running over TCP without encryption") lands in the notebook, and it writes a new
+    timestamped zip each time. ``grader.check_all()`` just above already runs the public checks.
+    """
+    return ("# Save the notebook first (Ctrl-S), then run this cell. It writes "
+            f"{name}.zip next to this notebook\n"
+            "# (a new export replaces the old one): hand in that file.\n"
+            f'grader.export(pdf=False, run_tests=False, export_path="{name}.zip")')
+
+
+#: Copied to the root of every autograder zip: on Gradescope ``/autograder/source`` (the folder
+#: of ``run_otter.py``) is on ``sys.path``, so Otter can import the plugin named in the config.
+GUARD_FILES = {"lecture_utils/__init__.py": '"""The grading plugin only (the exercises\' copy of lecture_utils is in files/)."""\n',
+               "lecture_utils/otter_guard.py": None}
+
+
+def written_questions(master: pathlib.Path) -> list[list]:
+    """``[name, points]`` of the master's written (``manual: true``) questions, in order."""
+    import yaml
+
+    out = []
+    for cell in nbformat.read(master, as_version=4).cells:
+        lines = cell.source.strip().splitlines()
+        if cell.cell_type == "raw" and lines and lines[0].strip() == "# BEGIN QUESTION":
+            config = yaml.safe_load("\n".join(lines[1:])) or {}
+            if config.get("manual"):
+                out.append([config["name"], config["points"]])
+    return out
+
+
+def add_guard(autograder_zip: pathlib.Path, written: list[list]) -> None:
+    """Put :mod:`lecture_utils.otter_guard` at the root of ``autograder_zip`` and tell the plugin
+    which written questions to copy into results.json (rewrites ``otter_config.json``)."""
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(autograder_zip) as zf:
+        entries = {info.filename: zf.read(info) for info in zf.infolist()}
+    config = json.loads(entries["otter_config.json"])
+    for plugin in config.get("plugins", []):
+        if isinstance(plugin, dict) and "lecture_utils.otter_guard.GuardPlugin" in plugin:
+            plugin["lecture_utils.otter_guard.GuardPlugin"]["written"] = written
+    entries["otter_config.json"] = json.dumps(config, indent=4).encode()
+    for rel, text in GUARD_FILES.items():
+        entries[rel] = (text if text is not None else (ROOT / rel).read_text(encoding="utf-8")).encode()
+    with zipfile.ZipFile(autograder_zip, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+
+
 def assign(master: pathlib.Path, build_dir: pathlib.Path, run_tests: bool = True) -> Built:
     """Run ``otter assign`` on ``master`` inside ``build_dir`` (created; must not hold a build)."""
     name = master.stem
     stage = build_dir / name
     stage.mkdir(parents=True)
-    shutil.copy(master, stage / master.name)
+    staged = nbformat.read(master, as_version=4)
+    staged.cells[0].source = staged.cells[0].source.rstrip("\n") + "\n" + STAGING_CONFIG
+    nbformat.write(staged, stage / master.name)
     for rel in SUPPORT_FILES:
         (stage / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / rel, stage / rel)
@@ -130,6 +190,7 @@ def assign(master: pathlib.Path, build_dir: pathlib.Path, run_tests: bool = True
     zips = sorted((out / "autograder").glob(f"{name}-autograder_*.zip"))
     if len(zips) != 1:
         raise RuntimeError(f"expected one autograder zip for {name}, found {zips}")
+    add_guard(zips[0], written_questions(master))
     solutions_path = out / "autograder" / master.name
     nbformat.write(stable_ids(nbformat.read(solutions_path, as_version=4), name[:2]), solutions_path)
     # The student notebook is published two folders below the master (student/NN_name/), and
@@ -138,6 +199,8 @@ def assign(master: pathlib.Path, build_dir: pathlib.Path, run_tests: bool = True
     student = stable_ids(nbformat.read(student_path, as_version=4), name[:2])
     for cell in student.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code" and "grader.export(" in cell.source:
+            cell.source = export_cell_source(name)
     nbformat.write(relink(student, "../../"), student_path)
     return Built(name, student_path, solutions_path, zips[0])
 

@@ -311,7 +311,7 @@ def test_exercises_import_only_the_data_loaders_of_lecture_utils(name):
     # The exercises are self-contained: students implement the lecture's computations.
     for cell in read_master(name).cells:
         if cell.cell_type == "code":
-            for module in re.findall(r"(?:from|import) (lecture_utils[\w.]*)", cell.source):
+            for module in re.findall(r"^\s*(?:from|import) (lecture_utils[\w.]*)", cell.source, re.M):
                 assert module in ("lecture_utils.data",), f"{name} imports {module}"
 
 
@@ -460,3 +460,114 @@ def test_relink_rebases_only_relative_links():
     assert out.cells[0].source == ("[a](../../../01_x.ipynb) [b](https://x.org/y) [c](#top) "
                                    "[d](/abs) [e](mailto:a@b.c) [f](../../data/x.csv)")
     assert out.cells[1].source == "s = '](../keep.ipynb)'"
+
+
+# ---------------------------------------------------------------------------------------------
+# The test helpers every test cell shares (call, missing, number, array, pair)
+
+
+def _helpers(cell_source: str) -> str:
+    match = re.search(r"\n(    def call\(.*?\n)    (?!def |    |\n)", cell_source, re.S)
+    assert match, "a test cell without the shared helpers"
+    return match.group(1)
+
+
+def _all_test_cells():
+    return [(name, cell) for name in NAMES for q in questions(read_master(name)) for cell in q["tests"]]
+
+
+def test_every_test_cell_uses_the_same_hardened_helpers():
+    helpers = {_helpers(cell.source) for _, cell in _all_test_cells()}
+    assert len(helpers) == 1, "the test cells' helpers differ: keep one copy, the same everywhere"
+    (text,) = helpers
+    assert "except BaseException as err" in text and "except Exception" not in text
+    assert "or did its cell raise an error?" in text
+
+
+def _helper_namespace():
+    import numpy as np
+    namespace = {"np": np}
+    exec("def _make():\n" + _helpers(_all_test_cells()[0][1].source) +
+         "    return call, missing, number, array, pair\n", namespace)
+    return namespace["_make"]()
+
+
+def test_helpers_turn_base_exceptions_of_student_code_into_failures():
+    call, *_ = _helper_namespace()
+
+    def leaves():
+        raise SystemExit(0)
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    for f in (leaves, interrupted):
+        with pytest.raises(AssertionError, match="raised (SystemExit|KeyboardInterrupt)"):
+            call(f, f.__name__)
+    with pytest.raises(AssertionError, match="or did its cell raise an error"):
+        call(None, "undefined_function")
+
+
+def test_helpers_refuse_lecture_utils_beyond_data_and_accept_any_sequence():
+    call, missing, number, array, pair = _helper_namespace()
+    namespace = {"__name__": "__main__"}
+    exec("import lecture_utils.mixture as mixture\nfrom lecture_utils.data import load_heights\n"
+         "def borrowed(x):\n    return mixture.e_step(x)\n"
+         "def helper(x):\n    return borrowed(x)\n"
+         "def own(x):\n    return len(load_heights()) + x\n", namespace)
+    with pytest.raises(AssertionError, match=r"uses \['mixture'\] from lecture_utils"):
+        call(namespace["borrowed"], "borrowed(x)", 1)
+    with pytest.raises(AssertionError, match="from lecture_utils"):
+        call(namespace["helper"], "helper(x)", 1)  # through a helper of the notebook
+    assert call(namespace["own"], "own(x)", 0) == 1050  # lecture_utils.data is allowed
+    import numpy as np
+    for seq in ((1.0, 2.0), [1.0, 2.0], np.array([1.0, 2.0])):
+        assert [float(v) for v in pair(seq, "x")] == [1.0, 2.0]
+    with pytest.raises(AssertionError, match="sequence of 2"):
+        pair("ab", "x")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_export_cell_writes_one_zip_per_notebook_without_a_second_kernel(name):
+    student = nbformat.read(build_exercises.STUDENT / name / f"{name}.ipynb", as_version=4)
+    exports = [c.source for c in student.cells if c.cell_type == "code" and "grader.export(" in c.source]
+    assert exports == [build_exercises.export_cell_source(name)]
+    # run_tests=True would start a kernel whose start-up warning lands in the notebook
+    assert "run_tests=False" in exports[0] and f'export_path="{name}.zip"' in exports[0]
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+    assert "notebooks/exercises/student/*/*.zip" in ignored and ".OTTER_LOG" in ignored
+
+
+def test_statistical_checks_fail_a_correct_sampler_less_than_once_in_a_thousand():
+    """The sampling checks of 02 q1 and 04 q1, replayed over 100 000 seeds with the exact
+    distributions of the statistics they test (binomial counts, normal means, and sample SDs
+    through sigma * sqrt(chi2(n - 1) / n)): a correct sampler fails fewer than 0.1 % of them."""
+    import numpy as np
+
+    rng = np.random.default_rng(13)
+    m = 100_000
+
+    def sample_sd(sigma, n):
+        return sigma * np.sqrt(rng.chisquare(np.maximum(n - 1, 1)) / n)
+
+    failures = {}
+    # 02 q1, public: 20000 draws, pi = 0.5, sigma = 3, each group's SD within 0.15 of 3
+    n1 = rng.binomial(20_000, 0.5, m)
+    bad = (np.abs(sample_sd(3.0, 20_000 - n1) - 3) >= 0.15) | (np.abs(sample_sd(3.0, n1) - 3) >= 0.15)
+    failures["02 q1 public spread"] = bad.mean()
+    # 02 q1, hidden: 200000 draws, pi = 0.3, mu = (60, 70), sigma = 2
+    n1 = rng.binomial(200_000, 0.3, m)
+    n0 = 200_000 - n1
+    bad = np.abs(n1 / 200_000 - 0.3) >= 0.01
+    for n in (n0, n1):
+        bad |= np.abs(rng.normal(0, 2 / np.sqrt(n))) >= 0.05
+        bad |= np.abs(sample_sd(2.0, n) - 2) >= 0.05
+    failures["02 q1 hidden distribution"] = bad.mean()
+    # 02 q1, hidden: q1_sample, 1000 draws with pi = 0.5, mu1 = 69.5, sigma = 3
+    n1 = rng.binomial(1000, 0.5, m)
+    bad = ~((0.4 < n1 / 1000) & (n1 / 1000 < 0.6)) | (np.abs(rng.normal(0, 3 / np.sqrt(n1))) >= 0.6)
+    failures["02 q1 hidden q1_sample"] = bad.mean()
+    # 04 q1, hidden: SD of z_1 over 2000 runs with sigma = 3, within 0.35 of 3 sqrt(2)
+    bad = np.abs(sample_sd(3 * np.sqrt(2), 2000) - 3 * np.sqrt(2)) >= 0.35
+    failures["04 q1 hidden start spread"] = bad.mean()
+    assert all(rate < 1e-3 for rate in failures.values()), failures
