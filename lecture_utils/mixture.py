@@ -54,6 +54,7 @@ from lecture_utils._validate import as_generator, is_int, is_real
 __all__ = [
     "DEFAULT_RELATIVE_VARIANCE_FLOOR",
     "DirectFit",
+    "EMBatch",
     "EMTrace",
     "MIN_VARIANCE",
     "MixtureParams",
@@ -67,6 +68,7 @@ __all__ = [
     "mle_from_labels",
     "posterior_from_params",
     "run_em",
+    "run_em_batch",
     "sample_mixture",
 ]
 
@@ -774,7 +776,7 @@ def run_em(x, init: MixtureParams, max_iter: int = 100, tol: float = 1e-6,
     # two (K, n) buffers reused by every iteration: the table that becomes the
     # responsibilities, and the M step's scratch
     table, work = np.empty((init.K, x.size)), np.empty((init.K, x.size))
-    resp, ll = _e_step(x, init, out=table)                 # E step on θ^(0)
+    resp, ll = _e_step(x, init, out=table)                 # E step on θ^(1), the start
     floor = _resolve_floor(x, variance_floor)
     params: list[MixtureParams] = [init]
     log_likelihoods = [ll]
@@ -974,3 +976,120 @@ def fit_direct(x, init: MixtureParams, *, shared_variance: bool = True, max_iter
     return DirectFit(params=params, log_likelihood=log_likelihood(x, params),
                      log_likelihoods=lls, n_iter=int(result.nit), n_evaluations=n_calls[0],
                      converged=bool(result.success), message=str(result.message))
+
+
+# --------------------------------------------------------------------------------------------
+# Many populations at once: shared-variance EM vectorised over a batch of data sets
+# --------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class EMBatch:
+    r"""What :func:`run_em_batch` did, one entry per population.
+
+    ``final[p]``: the last parameters of population p (what ``run_em(...).final`` gives);
+    ``n_iter[p]``, ``converged[p]``: as in :class:`EMTrace`; ``log_likelihoods[p]``: its
+    :math:`\log p(x \mid θ^{(t)})`, t = 1 .. n_iter + 1 (slide 12's numbering).
+    """
+
+    final: list
+    n_iter: np.ndarray
+    converged: np.ndarray
+    log_likelihoods: list
+
+
+def run_em_batch(xs, inits, max_iter: int = 100, tol: float = 1e-6,
+                 variance_floor: float | None = None) -> EMBatch:
+    r"""Shared-variance EM (slide 12) on P data sets of one size at once: ``run_em`` for each.
+
+    Every population follows exactly the iterations and the stopping rule of
+    :func:`run_em` with ``shared_variance=True``; the arrays are (P, K, n), so one pass of
+    numpy does the E steps and the M steps of all populations still running (one that has
+    converged is dropped from the arrays and keeps its own iteration count). For simulation
+    studies, where run_em's per-iteration bookkeeping on small data sets costs more than the
+    arithmetic. Only the final parameters are kept, not the whole trace. ``tests/test_mixture.py``
+    checks it against :func:`run_em` one population at a time.
+
+    Parameters
+    ----------
+    xs : array_like, shape (P, n)
+    inits : sequence of P MixtureParams, each with one shared variance and the same K
+    max_iter, tol, variance_floor : as in :func:`run_em` (the floor resolved per population)
+    """
+    xs = np.asarray(xs, dtype=float)
+    if xs.ndim != 2 or xs.shape[0] < 1 or xs.shape[1] < 1:
+        raise ValueError(f"xs must be a (P, n) array of P >= 1 data sets, got shape {xs.shape}")
+    if not np.all(np.isfinite(xs)):
+        raise ValueError("xs must be finite (no NaN or inf)")
+    inits = [_check_params(p) for p in inits]
+    if len(inits) != xs.shape[0]:
+        raise ValueError(f"inits must have one MixtureParams per row of xs ({xs.shape[0]}), "
+                         f"got {len(inits)}")
+    if len({p.K for p in inits}) != 1 or not all(p.is_shared for p in inits):
+        raise ValueError("inits must all have the same K and one shared variance each "
+                         "(MixtureParams.shared)")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
+        raise ValueError(f"max_iter must be an int >= 0, got {max_iter!r}")
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.number)) \
+            or not np.isfinite(tol) or tol < 0:
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    P, n = xs.shape
+    floor = np.array([_resolve_floor(row, variance_floor) for row in xs])        # (P,)
+    w = np.array([p.weights for p in inits])                                     # (P, K)
+    mu = np.array([p.means for p in inits])
+    var = np.array([p.variances[0] for p in inits])                              # (P,)
+
+    def e_step(xa, w, mu, var):        # the fused E step of _e_step, on (P, K, n)
+        with np.errstate(divide="ignore", over="ignore"):
+            constant = np.log(w) - 0.5 * (_LOG_2PI + np.log(var))[:, None]       # (P, K)
+        table = np.subtract(xa[:, None, :], mu[:, :, None])
+        np.square(table, out=table)
+        table *= (-0.5 / var)[:, None, None]
+        table += constant[:, :, None]
+        shift = table.max(axis=1)                                                # (P, n)
+        with np.errstate(invalid="ignore"):
+            table -= shift[:, None, :]
+            np.exp(table, out=table)
+            evidence = table.sum(axis=1)
+            table /= evidence[:, None, :]
+            ll = shift.sum(axis=1) + np.log(evidence).sum(axis=1)                # (P,)
+        if not np.all(np.isfinite(ll)):
+            raise ValueError("a data point has probability 0 under its population's "
+                             "parameters; check the units of xs and of inits")
+        return table, ll
+
+    # the populations still running: `idx` into 0..P-1 and their rows (rebuilt only when one
+    # converges, so a converged population costs nothing more)
+    idx = np.arange(P)
+    xa, fa = xs, floor
+    resp, ll = e_step(xa, w, mu, var)
+    lls = [[v] for v in ll]
+    n_iter, converged = np.zeros(P, int), np.zeros(P, bool)
+    for _ in range(int(max_iter)):
+        if idx.size == 0:
+            break
+        N = resp.sum(axis=2)                                                     # (P, K)
+        if np.any(N <= 0):
+            raise ValueError(f"a component has collapsed (N_k = 0) in population "
+                             f"{int(idx[np.any(N <= 0, axis=1)][0])}; start it from another init")
+        w_a = N / n
+        mu_a = np.einsum("pkn,pn->pk", resp, xa) / N
+        sq = np.subtract(xa[:, None, :], mu_a[:, :, None])
+        np.square(sq, out=sq)
+        scatter = np.einsum("pkn,pkn->pk", resp, sq).sum(axis=1)               # as in _m_step
+        var_a = np.maximum(scatter / n, fa)
+        if not np.all(var_a >= MIN_VARIANCE):
+            raise ValueError("a population's shared variance collapsed; use a variance floor")
+        w_a = w_a / w_a.sum(axis=1, keepdims=True)
+        w[idx], mu[idx], var[idx] = w_a, mu_a, var_a
+        resp, ll_new = e_step(xa, w_a, mu_a, var_a)
+        n_iter[idx] += 1
+        for j, p in enumerate(idx):
+            lls[p].append(ll_new[j])
+        done = np.abs(ll_new - ll) < tol
+        ll = ll_new
+        if done.any():
+            converged[idx[done]] = True
+            keep = ~done
+            idx, xa, fa, resp, ll = idx[keep], xa[keep], fa[keep], resp[keep], ll[keep]
+    final = [MixtureParams.shared(w[p], mu[p], float(var[p])) for p in range(P)]
+    return EMBatch(final, n_iter, converged, [np.array(v) for v in lls])

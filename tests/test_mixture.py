@@ -733,3 +733,56 @@ def test_fit_direct_refuses_bad_input(kwargs, error, match):
     x, init = arguments.pop("x"), arguments.pop("init")
     with pytest.raises(error, match=match):
         mixture.fit_direct(x, init, **arguments)
+
+
+# --------------------------------------------------------------------------------------------
+# run_em_batch: run_em on many populations at once
+# --------------------------------------------------------------------------------------------
+
+def _batch_vs_run_em(xs, inits, max_iter, tol):
+    batch = mixture.run_em_batch(xs, inits, max_iter=max_iter, tol=tol)
+    for p, (row, init) in enumerate(zip(xs, inits)):
+        one = mixture.run_em(row, init, max_iter=max_iter, tol=tol)
+        assert batch.n_iter[p] == one.n_iter and batch.converged[p] == one.converged
+        for a, b in ((batch.final[p].weights, one.final.weights),
+                     (batch.final[p].means, one.final.means),
+                     (batch.final[p].variances, one.final.variances)):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(batch.log_likelihoods[p], one.log_likelihoods, rtol=1e-12)
+
+
+def test_run_em_batch_matches_run_em_on_the_heights_model(heights):
+    x = heights["height"].to_numpy()
+    z = (heights["sex"] == "Male").to_numpy().astype(int)
+    theta = mixture.mle_from_labels(x, z)
+    rng = np.random.default_rng(7)
+    xs = np.array([mixture.sample_mixture(theta, 300, rng)[0] for _ in range(3)])
+    inits = [MixtureParams.shared([0.5, 0.5], [r.mean() - r.std(), r.mean() + r.std()], r.var())
+             for r in xs]
+    _batch_vs_run_em(xs, inits, max_iter=2000, tol=1e-6)
+    batch = mixture.run_em_batch(xs, inits, max_iter=2000, tol=1e-6)
+    assert len(set(batch.n_iter.tolist())) > 1      # they stop at different iterations
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 4), st.integers(5, 60), st.integers(0, 2**32 - 1),
+       st.sampled_from([0, 3, 50]), st.sampled_from([0.0, 1e-6, 1e-2]))
+def test_run_em_batch_property(P, n, seed, max_iter, tol):
+    rng = np.random.default_rng(seed)
+    xs = rng.normal(0, 1, (P, n)) + rng.integers(0, 2, (P, n)) * 3.0
+    inits = [MixtureParams.shared([0.4, 0.6], [r.min(), r.max()], r.var() + 0.1) for r in xs]
+    _batch_vs_run_em(xs, inits, max_iter, tol)
+
+
+def test_run_em_batch_refuses_bad_input():
+    good = MixtureParams.shared([0.5, 0.5], [0.0, 1.0], 1.0)
+    with pytest.raises(ValueError, match="xs must be a"):
+        mixture.run_em_batch(np.zeros(5), [good])
+    with pytest.raises(ValueError, match="one MixtureParams per row"):
+        mixture.run_em_batch(np.zeros((2, 5)), [good])
+    with pytest.raises(ValueError, match="shared variance"):
+        mixture.run_em_batch(np.zeros((1, 5)), [MixtureParams([0.5, 0.5], [0, 1], [1, 2])])
+    with pytest.raises(ValueError, match="finite"):
+        mixture.run_em_batch(np.full((1, 5), np.nan), [good])
+    with pytest.raises(ValueError, match="tol"):
+        mixture.run_em_batch(np.zeros((1, 5)), [good], tol=-1)
