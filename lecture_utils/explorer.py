@@ -81,23 +81,29 @@ def encode_frame(rgba: np.ndarray, colors: int = 64) -> bytes:
     return buffer.getvalue()
 
 
-def render_figure(fig, dpi: float = DPI, pixel_ratio: float = PIXEL_RATIO) -> np.ndarray:
-    """Draw a matplotlib figure (Agg) and return its RGBA pixels at ``dpi * pixel_ratio``."""
+def render_figure(fig, dpi: float = DPI, pixel_ratio: float = PIXEL_RATIO,
+                  freeze_layout: bool = False) -> np.ndarray:
+    """Draw a matplotlib figure (Agg) and return its RGBA pixels at ``dpi * pixel_ratio``.
+
+    ``freeze_layout``: after this draw, keep the layout the engine found (faster later frames;
+    only for figures whose tick labels keep their width from frame to frame)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     fig.set_dpi(dpi * pixel_ratio)
     canvas.draw()
-    if fig.get_layout_engine() is not None:
+    if freeze_layout and fig.get_layout_engine() is not None:
         # the first frame fixed the layout; later frames keep it (and skip its cost)
         fig.set_layout_engine("none")
     return np.asarray(canvas.buffer_rgba())
 
 
 def frame_of(fig, alt: str, readout: str, dpi: float = DPI,
-             pixel_ratio: float = PIXEL_RATIO, colors: int = 64) -> Frame:
+             pixel_ratio: float = PIXEL_RATIO, colors: int = 64,
+             freeze_layout: bool = False) -> Frame:
     """Render ``fig`` as it is now into a :class:`Frame`."""
-    return Frame(encode_frame(render_figure(fig, dpi, pixel_ratio), colors), alt, readout,
+    rgba = render_figure(fig, dpi, pixel_ratio, freeze_layout)
+    return Frame(encode_frame(rgba, colors), alt, readout,
                  round(fig.get_figwidth() * dpi))
 
 

@@ -278,7 +278,7 @@ def fish_filter_explorer(post, x, lam: float, truth=None, dpi: float = DPI) -> E
     """
     steps = hmm.filter_steps(post, x, lam, truth)
     T = len(steps.x)
-    fig = Figure(figsize=(9.0, 5.4), layout="constrained")
+    fig = Figure(figsize=(8.6, 5.0), layout="constrained")
     ax_top, ax = fig.subplots(2, 1, height_ratios=[1, 1.5])
     times = np.arange(1, T + 1)
     ax_top.plot(times, steps.x / steps.lam, ".", color=COLORS["data"], ms=5,
@@ -309,7 +309,7 @@ def fish_filter_explorer(post, x, lam: float, truth=None, dpi: float = DPI) -> E
                f"count {steps.x[i]}, to a filtered mean of {steps.filtered_mean[i]:.0f} fish"
                + ("" if steps.truth is None else f" (true population {steps.truth[i]:.0f})")
                + "; above, the filtered mean so far over the counts divided by lambda.")
-        frames.append(frame_of(fig, alt, readout, dpi))
+        frames.append(frame_of(fig, alt, readout, dpi, colors=32, freeze_layout=True))
 
     slider = selection_slider(times, [str(t) for t in times], 0, "time t", width="600px",
                               tooltip="time step t of the filter")
@@ -369,7 +369,7 @@ def fish_parameter_explorer(sweep, x, truth=None, dpi: float = DPI) -> Explorer:
                    f"lambda; right, the log-likelihood over the grid of sigma and lambda with "
                    f"this pair circled (log-likelihood {ll[i, j]:.1f}, best "
                    f"{ll.max():.1f}).")
-            row.append(frame_of(fig, alt, readout, dpi))
+            row.append(frame_of(fig, alt, readout, dpi, colors=32, freeze_layout=True))
         frames.append(row)
 
     slider = selection_slider(sig, [f"{v:.3g}" for v in sig], i0, "σ (fish)",

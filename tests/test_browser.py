@@ -392,3 +392,16 @@ def test_explorers_keep_working_in_jupyterlab_after_the_kernel_is_shut_down(lab,
                          ids=lambda p: p.name)
 def test_lecture_notebooks_stay_under_3_mb_with_widget_state(path):
     assert path.stat().st_size <= SIZE_LIMIT_NOTEBOOK, f"{path.name}: {path.stat().st_size} B"
+
+
+def test_saved_widget_state_greys_out_the_controls_that_need_a_kernel():
+    """execute_notebooks.mark_needs_kernel: in the committed 06, EM's four start sliders are
+    saved disabled and the note says why (what a page without a kernel shows)."""
+    nb = nbformat.read(bh.NOTEBOOKS / "06_em_algorithm.ipynb", as_version=4)
+    state = nb.metadata["widgets"][bh.WIDGET_STATE]["state"]
+    marked = [m["state"] for m in state.values()
+              if "explorer-needs-kernel" in m["state"].get("_dom_classes", [])]
+    notes = [m["state"] for m in state.values()
+             if "explorer-kernel-note" in m["state"].get("_dom_classes", [])]
+    assert len(marked) == 4 and all(s["disabled"] is True for s in marked), marked
+    assert notes and all("need a running kernel" in s["value"] for s in notes)
