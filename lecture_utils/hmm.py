@@ -874,7 +874,7 @@ def filter_smoother_errors(n_ponds: int, T: int, lam: float, mu: float, sigma: f
     ``progress``, if given, is called as ``progress(done, n_ponds)`` after each pond is
     simulated (the simulation is the slower part, a few milliseconds a pond).
     """
-    if isinstance(n_ponds, bool) or not isinstance(n_ponds, numbers.Integral) or n_ponds < 1:
+    if not is_int(n_ponds) or n_ponds < 1:
         raise ValueError(f"n_ponds must be an integer >= 1, got {n_ponds!r}")
     rng = _check_rng(rng)
     if progress is not None and not callable(progress):

@@ -911,11 +911,11 @@ def fit_direct(x, init: MixtureParams, *, shared_variance: bool = True, max_iter
     x = _check_data(x)
     init = _check_params(init)
     shared_variance = bool(shared_variance)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)):
+    if not is_int(max_iter):
         raise TypeError(f"max_iter must be an int, got {type(max_iter).__name__}")
     if max_iter < 1:
         raise ValueError(f"max_iter must be >= 1, got {max_iter}")
-    if isinstance(gtol, bool) or not isinstance(gtol, (int, float, np.number)):
+    if not is_real(gtol):
         raise TypeError(f"gtol must be a number, got {type(gtol).__name__}")
     if not np.isfinite(gtol) or gtol <= 0:
         raise ValueError(f"gtol must be a finite number > 0, got {gtol}")
@@ -1027,9 +1027,9 @@ def run_em_batch(xs, inits, max_iter: int = 100, tol: float = 1e-6,
     if len({p.K for p in inits}) != 1 or not all(p.is_shared for p in inits):
         raise ValueError("inits must all have the same K and one shared variance each "
                          "(MixtureParams.shared)")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
+    if not is_int(max_iter) or max_iter < 0:
         raise ValueError(f"max_iter must be an int >= 0, got {max_iter!r}")
-    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.number)) \
+    if not is_real(tol) \
             or not np.isfinite(tol) or tol < 0:
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
     P, n = xs.shape
