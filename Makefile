@@ -94,6 +94,15 @@ distclean: clean
 .PHONY: vendor
 vendor: $(BASE)
 	$(PY) scripts/vendor.py
+# make slides   each lecture notebook's core path (cells tagged core) as a reveal.js deck, offline
+# make site     the HTML pages, the decks and an index in _build/site/, ready for GitHub Pages
+#               (docs/publishing.md)
+.PHONY: slides site
+slides: $(BASE)
+	$(PY) scripts/build_slides.py
+
+site: $(BASE)
+	$(PY) scripts/build_site.py
 
 # --- explorers and code checks (issue 14) ---
 # make lint        ruff check on the files kept clean so far (LINT_FILES; grow the list, then

@@ -109,14 +109,19 @@ def render(path: pathlib.Path, output: pathlib.Path, exporter: HTMLExporter) -> 
     return page
 
 
-def index_html(pages: list[Page], skipped: list[pathlib.Path]) -> str:
+def index_html(pages: list[Page], skipped: list[pathlib.Path],
+               decks: dict[str, str] | None = None) -> str:
+    """The index page; ``decks`` maps a page's filename to its slide deck's (``make site``)."""
     items = []
+    decks = decks or {}
     for page in pages:
+        deck = (f' · <a href="{decks[page.filename]}">slides</a>'
+                if page.filename in decks else "")
         sections = "".join(f'<li><a href="{page.filename}#{anchor}">{heading}</a></li>'
                            for anchor, heading in page.sections)
         items.append(
             f'<li><a href="{page.filename}">{html.escape(page.source.stem)}</a> — '
-            f"{html.escape(page.title)}"
+            f"{html.escape(page.title)}{deck}"
             + (f'<ul class="sections">{sections}</ul>' if sections else "") + "</li>")
     note = ""
     if skipped:
@@ -135,7 +140,7 @@ def index_html(pages: list[Page], skipped: list[pathlib.Path]) -> str:
   ol > li {{ margin-bottom: 0.8rem; }}
   a {{ font-weight: 600; }}
   ul.sections {{ font-size: 0.9rem; margin-top: 0.2rem; }}
-  ul.sections a {{ font-weight: normal; color: #444; }}
+  ul.sections a {{ font-weight: normal; color: #333; }}
   .note {{ color: #a33; }}
 </style>
 </head>

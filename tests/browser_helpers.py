@@ -628,3 +628,45 @@ def copy_notebooks(destination: pathlib.Path) -> pathlib.Path:
     shutil.copytree(NOTEBOOKS, target,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     return target
+
+
+# ---------------------------------------------------------------------------------------------
+# Accessibility: axe-core (vendored, vendor/static/axe-core)
+# ---------------------------------------------------------------------------------------------
+
+AXE = ROOT / "vendor" / "static" / "axe-core" / "axe.min.js"
+#: WCAG 2.1 A and AA rules (colour contrast of text: 4.5:1, large text 3:1).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = ("serious", "critical")
+
+
+def axe_violations(page, include: str | None = None, exclude: list[str] | None = None) -> list[dict]:
+    """Run axe-core on the page (or only inside ``include``); return its violations, each with
+    ``id``, ``impact``, ``help`` and the targets of its nodes."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    context = {"include": [[include]]} if include else {}
+    if exclude:
+        context["exclude"] = [[e] for e in exclude]
+    result = page.evaluate(
+        """([context, tags]) => axe.run(Object.keys(context).length ? context : document,
+               {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})""",
+        [context, AXE_TAGS])
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [" ".join(n["target"][0].split()[-3:]) if isinstance(n["target"][0], str)
+                       else str(n["target"][0]) for n in v["nodes"]]}
+            for v in result["violations"]]
+
+
+def impact_counts(violations: list[dict]) -> dict[str, int]:
+    """Violating nodes by impact: {"serious": 3, ...}."""
+    counts: dict[str, int] = {}
+    for v in violations:
+        counts[v["impact"]] = counts.get(v["impact"], 0) + len(v["nodes"])
+    return counts
+
+
+def blocking(violations: list[dict]) -> list[str]:
+    """The serious and critical violations, one line each (what a test fails on)."""
+    return [f"{v['impact']} {v['id']} ({v['help']}): {v['nodes'][:3]}"
+            for v in violations if v["impact"] in BLOCKING]

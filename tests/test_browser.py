@@ -142,6 +142,11 @@ def test_notebook_widgets_work_in_jupyterlab(case, lab, page, served):
         if name == "00_start_here":
             _slider_and_box_move_together(page)
         bh.screenshot(page, f"lab_{name}")
+        # WCAG 2.1 AA on what this repository controls: the notebook's cells and outputs.
+        # JupyterLab's own chrome (menus, side bar, status bar) is left out: docs/accessibility.md
+        violations = bh.axe_violations(page, include=f"{bh.CURRENT_PANEL} .jp-Notebook")
+        print(f"axe {name} (JupyterLab, notebook content): {bh.impact_counts(violations)}")
+        assert bh.blocking(violations) == []
     except Exception:
         bh.screenshot(page, f"FAILED_lab_{name}")
         (bh.SCREENSHOTS / f"FAILED_lab_{name}.txt").write_text(
@@ -244,6 +249,10 @@ def test_explorers_work_as_voila_dashboards(case, browser, served, tmp_path_fact
             assert bh.page_problems(page, "body") == []
             page.evaluate("window.scrollTo(0, 0)")
             bh.screenshot(page, f"voila_{notebook.stem}")
+            # WCAG 2.1 AA on the whole dashboard (it is all ours: outputs and widgets)
+            violations = bh.axe_violations(page)
+            print(f"axe {notebook.stem} (Voila): {bh.impact_counts(violations)}")
+            assert bh.blocking(violations) == []
         except Exception:
             bh.screenshot(page, f"FAILED_voila_{notebook.stem}")
             raise
