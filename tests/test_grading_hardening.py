@@ -135,7 +135,8 @@ def clean_python(tmp_path_factory):
     done = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
                            *pips.pop(), "jupyter_server"], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    probe = subprocess.run([str(python), "-c", "import lecture_utils"], capture_output=True, text=True)
+    probe = subprocess.run([str(python), "-c", "import lecture_utils"], capture_output=True, text=True,
+                           cwd=tmp_path_factory.mktemp("probe"))
     assert probe.returncode != 0, "the clean environment must not have lecture_utils installed"
     return python
 
@@ -301,13 +302,30 @@ def test_student_repo_holds_no_master_hidden_test_or_solution(student_repo):
         assert f"notebooks/exercises/{name}.ipynb" not in rel, "a master reached the student repository"
         assert f"notebooks/{name}.ipynb" in rel
     assert not [r for r in rel if r.endswith((".zip", "-solutions.ipynb")) or "otter_guard" in r]
-    text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in files
-                     if p.suffix in (".ipynb", ".py", ".md", ".txt", ".toml", ""))
+    def read(paths):
+        return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in paths
+                         if p.suffix in (".ipynb", ".py", ".md", ".txt", ".toml", ""))
+    # Exercise notebooks and the files written for students: no solution line at all. The lecture
+    # notebooks and lecture_utils are course material that shares generic lines with the
+    # solutions (`x = np.asarray(x, dtype=float)`): there no whole solution block may appear.
+    # (in the exercise notebooks, code cells: the prompts may name the call to make, as the masters do)
+    exercise_text = read([p for p in files if p.parent == student_repo]) + "\n".join(
+        c.source for p in files if "exercises" in p.parts and p.suffix == ".ipynb"
+        for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code")
+    course_text = read([p for p in files if "exercises" not in p.parts and p.parent != student_repo])
+    text = exercise_text + course_text
     from test_exercises import hidden_test_names, solution_lines
     for name in NAMES:
         master = read_master(name)
-        leaked = [ln for ln in solution_lines(master) if ln in text]
-        assert not leaked, f"{name}: solution lines in the student repository: {leaked[:3]}"
+        leaked = [ln for ln in solution_lines(master) if ln in exercise_text]
+        assert not leaked, f"{name}: solution lines in the student exercises: {leaked[:3]}"
+        for q in questions(master):
+            for cell in q["solution"]:
+                block = re.search(r"# BEGIN SOLUTION\n(.*?)\n\s*# END SOLUTION", cell.source, re.S)
+                if block and block.group(1).count("\n") >= 2:
+                    lines = [ln.strip() for ln in block.group(1).splitlines() if ln.strip()]
+                    squeezed = re.sub(r"\s+", " ", course_text)
+                    assert " ".join(lines) not in squeezed, f"{name}: a solution block in the course material"
         hidden = [h for h in hidden_test_names(master) if h in text]
         assert not hidden, f"{name}: hidden tests in the student repository: {hidden}"
     assert "BEGIN SOLUTION" not in text and "BEGIN TESTS" not in text
@@ -342,7 +360,7 @@ def test_student_repo_sets_up_and_runs_a_public_check(student_repo):
     work = student_repo / "notebooks" / "exercises" / "student" / "02_heights_and_gender"
     done = subprocess.run([str(python), "-c", script], cwd=work, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "public check passed" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
-    assert python.resolve() != pathlib.Path(sys.executable).resolve()
+    assert str(student_repo) in python.as_posix()  # the student repository's own venv
 
 
 def test_otter_assign_by_hand_on_a_master_stops_with_one_line_pointing_to_make_exercises(tmp_path):
@@ -353,3 +371,44 @@ def test_otter_assign_by_hand_on_a_master_stops_with_one_line_pointing_to_make_e
     lines = [ln for ln in (done.stdout + done.stderr).splitlines() if ln.strip()]
     assert len(lines) == 1 and "make exercises" in lines[0], lines[-5:]
     assert not list((tmp_path / "out").rglob("*.zip"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The plugin's own pieces (fast)
+
+
+def test_guard_settings_are_checked():
+    from lecture_utils import otter_guard
+    assert otter_guard.GuardPlugin("x.ipynb", {}, {})._limits() == otter_guard.DEFAULTS
+    for bad in ({"cell_seconds": 0}, {"test_seconds": "10"}, {"output_chars": True}, {"cell_second": 5}):
+        with pytest.raises(ValueError, match="otter_guard"):
+            otter_guard.GuardPlugin("x.ipynb", {}, bad)._limits()
+
+
+def test_written_answers_are_collected_in_order_with_their_points():
+    from lecture_utils import otter_guard
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("prompt"),
+        nbformat.v4.new_markdown_cell("My answer: the SDs are close.", metadata={"tags": ["otter_answer_cell"]}),
+        nbformat.v4.new_markdown_cell("_Type your answer here, replacing this text._",
+                                      metadata={"tags": ["otter_answer_cell"]}),
+    ])
+    text = otter_guard.written_answers(nb, [["q5", 2], ["q6", 3]])
+    assert "--- q5 (2 points) ---\nMy answer: the SDs are close." in text
+    assert "--- q6 (3 points) ---\n(not answered)" in text
+    assert otter_guard.written_answers(nb, []) == ""
+
+
+def test_guard_cells_are_valid_python_and_the_digest_sees_every_change(tmp_path):
+    import ast
+    from lecture_utils import otter_guard
+    ast.parse(otter_guard.GUARD_CELL.replace("__LIMITS__", repr(otter_guard.DEFAULTS)))
+    ast.parse(otter_guard.RESTORE_CELL.replace("__OTTER_STATE__", "s").replace("__FILES__", "{}")
+              .replace("__LIMITS__", "{}"))
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "tests" / "q1.py").write_text("x = 1\n")
+    (tmp_path / "data" / "heights.csv").write_text("sex,height\n")
+    before = otter_guard.digest(otter_guard._protected_files(tmp_path))
+    (tmp_path / "data" / "heights.csv").write_text("sex,height\nMale,70\n")
+    assert otter_guard.digest(otter_guard._protected_files(tmp_path)) != before
