@@ -141,7 +141,26 @@ def register_alt_text_formatter(shell=None) -> bool:
     if shell is None:
         return False
     shell.display_formatter.formatters["image/png"].for_type(Figure, _png_with_alt)
+    import os
+
+    if os.environ.get("VOILA_KERNEL_ID"):
+        # Voila renders outputs with JupyterLab's image renderer, which ignores the alt metadata;
+        # there (and only there: no notebook is saved, so the size does not matter) the figure is
+        # also offered as an <img> with its alt attribute, which the renderer prefers.
+        shell.display_formatter.formatters["text/html"].for_type(Figure, _html_img_with_alt)
     return True
+
+
+def _html_img_with_alt(fig):
+    """The figure as an HTML ``<img>`` carrying its alt text (Voila's view of a figure)."""
+    import html
+
+    found = _png_with_alt(fig)
+    if found is None:
+        return None
+    data = found[0] if isinstance(found, tuple) else found
+    alt = alt_text(fig) or ""
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}">'
 
 
 def describe(fig, alt: str):

@@ -640,18 +640,20 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("serious", "critical")
 
 
-def axe_violations(page, include: str | None = None, exclude: list[str] | None = None) -> list[dict]:
-    """Run axe-core on the page (or only inside ``include``); return its violations, each with
-    ``id``, ``impact``, ``help`` and the targets of its nodes."""
+def axe_violations(page, include: str | None = None, exclude: list[str] | None = None,
+                   disable: list[str] | None = None) -> list[dict]:
+    """Run axe-core on the page (or only inside ``include``), without the rules in ``disable``;
+    return its violations, each with ``id``, ``impact``, ``help`` and the targets of its nodes."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     context = {"include": [[include]]} if include else {}
     if exclude:
         context["exclude"] = [[e] for e in exclude]
     result = page.evaluate(
-        """([context, tags]) => axe.run(Object.keys(context).length ? context : document,
-               {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})""",
-        [context, AXE_TAGS])
+        """([context, tags, disable]) => axe.run(Object.keys(context).length ? context : document,
+               {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
+                rules: Object.fromEntries(disable.map(id => [id, {enabled: false}]))})""",
+        [context, AXE_TAGS, list(disable or [])])
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [" ".join(n["target"][0].split()[-3:]) if isinstance(n["target"][0], str)
                        else str(n["target"][0]) for n in v["nodes"]]}
