@@ -79,17 +79,18 @@ def masters(folder: pathlib.Path = EXERCISES) -> list[pathlib.Path]:
 
 
 def grading_requirements(requirements: pathlib.Path = ROOT / "requirements.txt") -> str:
-    """The ``==`` pins of :data:`GRADING_PACKAGES`, one per line."""
-    pins = {}
+    """The ``==`` pins of :data:`GRADING_PACKAGES`, one per line, environment markers kept (a
+    package pinned per Python range, like numpy, has one line per range)."""
+    pins: dict[str, list[str]] = {}
     for line in requirements.read_text(encoding="utf-8").splitlines():
         spec = line.split("#", 1)[0].strip()
-        name = re.split(r"[=<>!~\[ ]", spec, maxsplit=1)[0].lower()
+        name = re.split(r"[=<>!~\[ ;]", spec, maxsplit=1)[0].lower()
         if name in GRADING_PACKAGES:
-            pins[name] = spec
+            pins.setdefault(name, []).append(spec)
     missing = [p for p in GRADING_PACKAGES if p not in pins]
     if missing:
         raise ValueError(f"{requirements}: no pin for {missing}")
-    return "\n".join(pins[p] for p in GRADING_PACKAGES) + "\n"
+    return "\n".join(spec for p in GRADING_PACKAGES for spec in pins[p]) + "\n"
 
 
 def stable_ids(nb: nbformat.NotebookNode, prefix: str) -> nbformat.NotebookNode:
