@@ -254,15 +254,17 @@ def em_frames(
 
 
 def _fmt_params(p: mixture.MixtureParams) -> str:
-    sd = np.sqrt(p.variances)
+    v = p.variances
     sigma = (
-        f"σ = {sd[0]:.2f}" if np.isclose(sd[0], sd[1]) else f"σ₀ = {sd[0]:.2f}, σ₁ = {sd[1]:.2f}"
+        f"σ² = {v[0]:.2f}" if np.isclose(v[0], v[1]) else f"σ₀² = {v[0]:.2f}, σ₁² = {v[1]:.2f}"
     )
-    return f"μ₀ = {p.means[0]:.2f} in, μ₁ = {p.means[1]:.2f} in, {sigma} in, π = {p.weights[1]:.3f}"
+    return f"μ₀ = {p.means[0]:.2f} in, μ₁ = {p.means[1]:.2f} in, {sigma} in², π = {p.weights[1]:.3f}"
 
 
 def _sup(t: int) -> str:
-    return "⁽" + str(t).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")) + "⁾"
+    """The superscript of the state after ``t`` iterations, in slide 12's numbering: the code's
+    index t (``params[t]``, ``resp[t]``) is the slide's θ⁽ᵗ⁺¹⁾ and q⁽ᵗ⁺¹⁾; the start is θ⁽¹⁾."""
+    return "⁽" + str(t + 1).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")) + "⁾"
 
 
 def describe_state(frames: EMFrames, t: int, half: HalfStep) -> str:
@@ -273,11 +275,11 @@ def describe_state(frames: EMFrames, t: int, half: HalfStep) -> str:
     params = _fmt_params(frames.params[i])
     if half == "E":
         return (
-            f"iteration {t} of {frames.n_iter} · after the E step: q{now} = p(z | x, θ{now})"
+            f"iteration {t + 1} of {frames.n_iter + 1} · after the E step: q{now} = p(z | x, θ{now})"
             f" · ℓ(θ{now}) = {ll:.2f} = L(q{now}, θ{now}) · {params}"
         )
     return (
-        f"iteration {t} of {frames.n_iter} · after the M step: θ{nxt} = argmax L(q{now}, θ)"
+        f"iteration {t + 1} of {frames.n_iter + 1} · after the M step: θ{nxt} = argmax L(q{now}, θ)"
         f" · ℓ(θ{nxt}) = {ll:.2f} ≥ L(q{now}, θ{nxt}) = {frames.bound_after_m[t]:.2f} · {params}"
     )
 
@@ -393,7 +395,7 @@ class EMFigure:
             [], [], ls="none", marker="o", ms=11, mfc="none", mew=2, color="#e41a1c", label="now"
         )
         self.ll_vline = ax.axvline(0.0, color="#e41a1c", lw=0.8, alpha=0.5)
-        ax.set_xlabel("iteration t")
+        ax.set_xlabel("t: the log-likelihood at θ⁽ᵗ⁾ (the start is t = 1)")
         ax.set_ylabel("total log-likelihood (nats)")
         ax.set_title("Log-likelihood never decreases")
         ax.legend(loc="lower right", fontsize=8.5)
@@ -425,7 +427,7 @@ class EMFigure:
             [], [], color="#333333", lw=1, marker=".", ms=4, label="EM path"
         )
         (self.path_start,) = ax.plot(
-            [], [], ls="none", marker="s", ms=7, color="#333333", label="start θ⁽⁰⁾"
+            [], [], ls="none", marker="s", ms=7, color="#333333", label="start θ⁽¹⁾"
         )
         (self.path_end,) = ax.plot(
             [], [], ls="none", marker="*", ms=12, color=COLORS["bound"], label="last iterate"
@@ -472,21 +474,22 @@ class EMFigure:
         top = peaks.max() if peaks[0] <= 2.0 * rest else rest
         self.ax_hist.set_ylim(0.0, max(0.16, 1.1 * top))
         ll = frames.log_likelihoods[: T + 1]
-        self.ll_line.set_data(np.arange(T + 1), ll)
-        self.bound_pts.set_data(np.arange(1, T + 2), frames.bound_after_m)
+        # x in slide 12's numbering: θ⁽¹⁾ (the code's params[0]) at t = 1
+        self.ll_line.set_data(np.arange(1, T + 2), ll)
+        self.bound_pts.set_data(np.arange(2, T + 3), frames.bound_after_m)
         # Scale to the iterations after the first: l(theta^(0)) of a poor start is often so low
         # that the climb afterwards would look flat; it is named in a note instead.
         rest = np.concatenate([ll[1:], frames.bound_after_m[1:], frames.log_likelihoods[-1:]])
         lo, hi = rest.min(), rest.max()
         pad = 0.08 * max(hi - lo, 1.0)
-        self.ax_ll.set_xlim(-0.5, T + 1.5)
+        self.ax_ll.set_xlim(0.5, T + 2.5)
         self.ax_ll.set_ylim(
             min(lo - pad, ll[0] - pad) if ll[0] > lo - 4 * pad else lo - 1.5 * pad, hi + pad
         )
         below = ll[0] < self.ax_ll.get_ylim()[0]
         self.ax_ll.set_title(
             "Log-likelihood never decreases"
-            + (f"\n(the start, ℓ(θ⁽⁰⁾) = {ll[0]:.1f}, is below the axis)" if below else ""),
+            + (f"\n(the start, ℓ(θ⁽¹⁾) = {ll[0]:.1f}, is below the axis)" if below else ""),
             fontsize=12 if not below else 10.5,
         )
 
@@ -522,14 +525,14 @@ class EMFigure:
         label = "E step" if half == "E" else "M step"
         theta = f"θ{_sup(i)}"
         self.title_hist.set_text(
-            f"Iteration {t}, after the {label}: densities of {theta}, colours q{_sup(r)}"
+            f"Iteration {t + 1}, after the {label}: densities of {theta}, colours q{_sup(r)}"
         )
         q = f.resp[r]
         self.scatter.set_offsets(np.column_stack([f.x, q]))
         self.scatter.set_array(q)
 
-        self.ll_now.set_data([i], [f.log_likelihoods[i]])
-        self.ll_vline.set_xdata([i, i])
+        self.ll_now.set_data([i + 1], [f.log_likelihoods[i]])
+        self.ll_vline.set_xdata([i + 1, i + 1])
 
         grid, ll, bound = f.mu1_grid[r], f.ll_slice[r], f.bound_slice[r]
         base = f.log_likelihoods[r]
@@ -552,7 +555,7 @@ class EMFigure:
         span = max(top - bottom, 1e-3)
         self.ax_bound.set_xlim(grid[0], grid[-1])
         self.ax_bound.set_ylim(bottom - 0.05 * span, top + 0.12 * span)
-        self.title_bound.set_text(f"The lower bound at iteration {t}")
+        self.title_bound.set_text(f"The lower bound at iteration {t + 1}")
 
         self.path_now.set_data([f.means[i, 0]], [f.means[i, 1]])
 
@@ -660,7 +663,7 @@ def plot_lower_bound(ax, frames: EMFrames, t: int, *, show_step: bool = True) ->
     ax.set_xlim(grid[0], grid[-1])
     ax.set_xlabel("μ₁ (inches)")
     ax.set_ylabel(f"ℓ − ℓ(θ{_sup(t)})  (nats)")
-    ax.set_title(f"Iteration {t}: μ₁{_sup(t)} = {mu_t:.2f} → μ₁{_sup(t + 1)} = {mu_next:.2f}")
+    ax.set_title(f"Iteration {t + 1}: μ₁{_sup(t)} = {mu_t:.2f} → μ₁{_sup(t + 1)} = {mu_next:.2f}")
     ax.legend(loc="lower center", fontsize=8)
 
 
@@ -703,7 +706,7 @@ def plot_em_small_multiples(
         p = frames.params[t]
         last = " (final)" if t == frames.n_iter else ""
         ax.set_title(
-            f"t = {t}{last} · ℓ = {frames.log_likelihoods[t]:.1f}\n"
+            f"θ{_sup(t)}{last} · ℓ = {frames.log_likelihoods[t]:.1f}\n"
             f"μ₀ = {p.means[0]:.1f}, μ₁ = {p.means[1]:.1f}, π = {p.weights[1]:.2f}",
             fontsize=9.5,
         )
@@ -717,7 +720,7 @@ def plot_em_small_multiples(
     mappable = axes[0].collections[0]
     fig.colorbar(mappable, ax=axes.tolist(), shrink=0.6, label="q(male) (ticks at the bottom)")
     fits = "; ".join(
-        f"t = {t}: μ₀ = {frames.params[t].means[0]:.1f}, μ₁ = {frames.params[t].means[1]:.1f}, "
+        f"θ{_sup(t)}: μ₀ = {frames.params[t].means[0]:.1f}, μ₁ = {frames.params[t].means[1]:.1f}, "
         f"π = {frames.params[t].weights[1]:.2f}, ℓ = {frames.log_likelihoods[t]:.1f}" for t in ts)
     return describe(fig, (
         f"{len(ts)} panels of EM on the heights, after iterations {', '.join(map(str, ts))}: "

@@ -63,7 +63,7 @@ def _em_alt(frames: em_plots.EMFrames, t: int, half: str) -> str:
     i, _ = frames.state(t, half)
     p = frames.params[i]
     step = "E step" if half == "E" else "M step"
-    return (f"EM on {frames.x.size} heights, iteration {t} of {frames.n_iter} after the {step}: "
+    return (f"EM on {frames.x.size} heights, iteration {t + 1} of {frames.n_iter + 1} after the {step}: "
             f"component densities with means {p.means[0]:.1f} and {p.means[1]:.1f} inches over "
             f"the histogram, every person coloured by q(male); the path of the two means; the "
             f"log-likelihood {frames.log_likelihoods[i]:.1f} marked on its climb; the lower "
@@ -100,7 +100,7 @@ class EMExplorer(Explorer):
         self.em_frames = em_plots.em_frames(self.x, trace)
         self.em_figure = em_plots.EMFigure(self.em_frames)
         self.iterations = _em_iterations(self.em_frames.n_iter)
-        self.slider = selection_slider(self.iterations, [str(t) for t in self.iterations], 0,
+        self.slider = selection_slider(self.iterations, [str(t + 1) for t in self.iterations], 0,
                                        "iteration t", width="420px",
                                        tooltip="EM iteration t")
         self.slider.add_class("explorer-main-slider")
@@ -135,8 +135,8 @@ class EMExplorer(Explorer):
         self.note = kernel_note()
         for control in self.start_controls.values():
             control.observe(self._restart, names="value")
-        title = ("<b>Start θ⁽⁰⁾</b> — EM is rerun once when you release a slider" if shared else
-                 "<b>Start θ⁽⁰⁾</b> — off: this trace has one variance per component")
+        title = ("<b>Start θ⁽¹⁾</b> — EM is rerun once when you release a slider" if shared else
+                 "<b>Start θ⁽¹⁾</b> — off: this trace has one variance per component")
         c = self.start_controls
         start_box = widgets.VBox([widgets.HTML(title), widgets.HBox([c["mu0"], c["mu1"]]),
                                   widgets.HBox([c["sigma"], c["pi"]]), self.progress, self.note])
@@ -218,12 +218,12 @@ class EMExplorer(Explorer):
         self.iterations = _em_iterations(self.em_frames.n_iter)
         n = len(self.iterations)
         self.play.value = 0
-        self.slider.options = [(str(t), k) for k, t in enumerate(self.iterations)]
+        self.slider.options = [(str(t + 1), k) for k, t in enumerate(self.iterations)]  # slide 12: θ⁽¹⁾ is the start
         self.slider.index = 0
         self.play.max = n - 1
         waiting = ("<div class='explorer-readout'>rendering iteration {t} (see the progress "
                    "bar below)…</div>")
-        self.set_frames([[waiting.format(t=t) for t in self.iterations] for _ in range(2)])
+        self.set_frames([[waiting.format(t=t + 1) for t in self.iterations] for _ in range(2)])
         self.progress.max, self.progress.value = 2 * n, 0
         self.progress.layout.visibility = "visible"
         try:

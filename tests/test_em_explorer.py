@@ -146,7 +146,8 @@ def test_small_multiples_show_the_requested_iterations(frames):
     assert isinstance(fig, Figure)
     panels = [ax for ax in fig.axes if ax.get_title()]
     titles = [ax.get_title().split(" ·")[0] for ax in panels]
-    assert titles == ["t = 0", "t = 1", "t = 2", "t = 5", "t = 10", f"t = {frames.n_iter} (final)"]
+    # slide 12's numbering: after t iterations the figure shows θ⁽ᵗ⁺¹⁾ (the start is θ⁽¹⁾)
+    assert titles == ["θ⁽¹⁾", "θ⁽²⁾", "θ⁽³⁾", "θ⁽⁶⁾", "θ⁽¹¹⁾", f"{em_plots._sup(frames.n_iter)} (final)".replace("⁽", "θ⁽", 1)]
     # every panel is labelled on the outer edges: bottom row x, left column y
     bottom = {id(ax) for ax in panels[-3:]}
     left = {id(panels[i]) for i in (0, 3)}
@@ -160,7 +161,7 @@ def test_lower_bound_picture_marks_both_iterates(frames):
     fig = Figure()
     ax = fig.add_subplot()
     em_plots.plot_lower_bound(ax, frames, 2)
-    assert "μ₁⁽²⁾" in ax.get_title() and "μ₁⁽³⁾" in ax.get_title()
+    assert "μ₁⁽³⁾" in ax.get_title() and "μ₁⁽⁴⁾" in ax.get_title()  # slide numbering: index 2 = θ⁽³⁾
     assert len(ax.get_lines()) == 5
 
 
@@ -193,7 +194,7 @@ def test_explorer_follows_the_widget_contract(explorer):
     assert len(explorer.slider.options) == explorer.play.max + 1 == len(explorer.iterations)
     link = explorer.play_link  # Play drives the slider in the browser
     assert link.source == (explorer.play, "value") and link.target == (explorer.slider, "index")
-    assert "iteration 0 of 20" in explorer.readout
+    assert "iteration 1 of 21" in explorer.readout  # slide 12: the start is θ⁽¹⁾
     # the start controls need Python: marked so, with their note (saved disabled, see
     # scripts/execute_notebooks.py)
     for control in explorer.start_controls.values():
@@ -210,9 +211,9 @@ def test_iterations_shown_are_every_early_one_then_spaced_to_the_last():
 def test_slider_and_half_step_change_readout_alt_and_picture(explorer):
     trace = explorer.trace
     assert_frame_changes(explorer, t=3)
-    assert "iteration 3 of 20" in explorer.readout and "E step" in explorer.readout
+    assert "iteration 4 of 21" in explorer.readout and "E step" in explorer.readout
     assert f"{trace.log_likelihoods[3]:.2f}" in explorer.readout
-    assert "iteration 3 of 20 after the E step" in explorer.alt
+    assert "iteration 4 of 21 after the E step" in explorer.alt
     assert_frame_changes(explorer, half="M")
     assert "M step" in explorer.readout and f"{trace.log_likelihoods[4]:.2f}" in explorer.readout
     with pytest.raises(ValueError, match="one of the iterations shown"):
@@ -269,7 +270,7 @@ def test_moving_a_main_control_computes_no_em(explorer, monkeypatch):
     explorer.update(half="M")
     seen.add(explorer.frame.image)
     explorer.update(t=5, half="E")
-    assert "iteration 5 of 20" in explorer.readout
+    assert "iteration 6 of 21" in explorer.readout
     assert len(seen) == 6
 
 
