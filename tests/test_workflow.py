@@ -52,8 +52,8 @@ def test_unit_tests_and_nbval_everywhere_browser_tests_on_ubuntu_only():
     assert "--nbval-sanitize-with tests/nbval_sanitize.cfg" in nbval
     # Elsewhere the browser tests are left out, not skipped: GitHub sets CI=true, under which a
     # skip is a failure.
-    assert any("matrix.os != 'ubuntu-latest' && '--ignore=tests/test_browser.py'" in r
-               for r in runs)
+    assert any("matrix.os != 'ubuntu-latest' && '--ignore=tests/test_browser.py "
+               "--ignore=tests/test_browser_site.py'" in r for r in runs)
     chromium = next(s for s in JOB["steps"] if "Chromium" in s.get("name", ""))
     assert chromium["if"] == "matrix.os == 'ubuntu-latest'"
     setup_python = next(s for s in JOB["steps"] if "setup-python" in s.get("uses", ""))
