@@ -44,6 +44,28 @@ def root() -> pathlib.Path:
     return ROOT
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole session, shared by every browser test file.
+
+    Playwright's sync API runs its own event loop while the ``with`` block is open, so a second
+    ``sync_playwright()`` in the same process fails ("using Playwright Sync API inside the asyncio
+    loop") for as long as the first is alive: a session-scoped browser in one file and another in
+    a second file cannot coexist. Hence one fixture, here."""
+    import browser_helpers as bh
+
+    if not bh.CHROMIUM.exists():
+        message = (f"{bh.CHROMIUM} not found: the browser tests need Debian's chromium "
+                   "(apt-get install chromium)")
+        (pytest.fail if IN_CI else pytest.skip)(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = bh.launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

@@ -41,17 +41,6 @@ def _chromium_or_skip() -> None:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = bh.launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="session")
 def served(tmp_path_factory) -> pathlib.Path:
     """What the servers see: a copy of notebooks/ and the demo explorer beside it."""
     root = tmp_path_factory.mktemp("served")

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 import browser_helpers as bh
-from conftest import IN_CI, ROOT
+from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_site  # noqa: E402
@@ -47,18 +47,6 @@ def test_site_layout(site):
         assert remote == [], f"{name} loads {remote}"
         for local in re.findall(r'<(?:script|link)[^>]+(?:src|href)="(_vendor/[^"?]+)"', text):
             assert (site / local).is_file(), f"{name}: {local} missing"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not bh.CHROMIUM.exists():
-        (pytest.fail if IN_CI else pytest.skip)(f"{bh.CHROMIUM} not found")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = bh.launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 def _open(browser, path: pathlib.Path):
