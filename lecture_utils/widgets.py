@@ -151,24 +151,50 @@ class EMExplorer(Explorer):
             setters={"t": self._set_t, "half": self._set_half})
 
     # -- frames -----------------------------------------------------------------------------
-    def _frame(self, half: str, t: int) -> Frame:
-        f, fig = self.em_frames, self.em_figure
-        fig.show(t, half)
-        rgba = fig.render(dpi=self.dpi * PIXEL_RATIO)
+    def _frame_text(self, half: str, t: int) -> tuple[str, str]:
+        """(alt text, readout) of the frame after the ``half`` step of iteration ``t``."""
+        f = self.em_frames
         status = "converged" if f.converged else f"not converged after {f.n_iter}"
         readout = (f"<span style='font-size:0.95em'>{em_plots.describe_state(f, t, half)}"
                    f" · EM {status}</span>")
-        return Frame(encode_frame(rgba, colors=256), _em_alt(f, t, half), readout,
-                     round(fig.figure.get_figwidth() * self.dpi))
+        return _em_alt(f, t, half), readout
+
+    def _frames(self, states):
+        """Yield ``(i, Frame)`` for each ``(half, t)`` of ``states``, in order.
+
+        The figure is drawn here, one state at a time (matplotlib is not thread-safe); each
+        frame's quantising and WebP encoding, which release the GIL, run in a worker thread
+        meanwhile, so a rebuild costs about the drawing alone (docs/explorers.md)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        width = round(self.em_figure.figure.get_figwidth() * self.dpi)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="em-frames") as pool:
+            pending = []
+            for i, (half, t) in enumerate(states):
+                self.em_figure.show(t, half)
+                rgba = self.em_figure.render(dpi=self.dpi * PIXEL_RATIO).copy()
+                pending.append((i, half, t, pool.submit(encode_frame, rgba, 256)))
+                while pending and pending[0][3].done():
+                    yield self._finish(*pending.pop(0), width)
+            while pending:
+                yield self._finish(*pending.pop(0), width)
+
+    def _finish(self, i, half, t, future, width):
+        return i, Frame(future.result(), *self._frame_text(half, t), width)
 
     def _order(self):
         """(half index, slider index) of every frame, the start first."""
         return [(h, k) for k in range(len(self.iterations)) for h in range(2)]
 
+    def _states(self):
+        return [(em_plots.HALF_STEPS[h], self.iterations[k]) for h, k in self._order()]
+
     def _all_frames(self) -> list[list[Frame]]:
         grid = [[None] * len(self.iterations) for _ in em_plots.HALF_STEPS]
-        for h, k in self._order():
-            grid[h][k] = self._frame(em_plots.HALF_STEPS[h], self.iterations[k])
+        order = self._order()
+        for i, frame in self._frames(self._states()):
+            h, k = order[i]
+            grid[h][k] = frame
         return grid
 
     def _small_multiples(self):
@@ -226,9 +252,10 @@ class EMExplorer(Explorer):
         self.set_frames([[waiting.format(t=t + 1) for t in self.iterations] for _ in range(2)])
         self.progress.max, self.progress.value = 2 * n, 0
         self.progress.layout.visibility = "visible"
+        order = self._order()
         try:
-            for h, k in self._order():
-                frame = self._frame(em_plots.HALF_STEPS[h], self.iterations[k])
+            for i, frame in self._frames(self._states()):
+                h, k = order[i]
                 self.frames[h][k] = frame
                 self.figure.children[h].children[k].value = frame.html()
                 self.progress.value += 1
