@@ -73,6 +73,38 @@ def test_the_png_formatter_puts_the_alt_text_in_the_output_metadata():
     assert plotting.register_alt_text_formatter(None) is False   # outside IPython
 
 
+def test_the_png_formatter_stores_a_palette_png_that_looks_the_same():
+    import base64
+    import io
+
+    import numpy as np
+    from IPython.core.pylabtools import print_figure
+    from PIL import Image
+
+    class Shell:
+        display_formatter = DisplayFormatter()
+
+    shell = Shell()
+    plotting.register_alt_text_formatter(shell)
+    fig, ax = plt.subplots(figsize=(6, 3), dpi=100)
+    x = np.linspace(0, 10, 400)
+    for k in range(6):
+        ax.plot(x, np.sin(x + k), lw=2, label=f"curve {k}")
+    ax.fill_between(x, -0.2, 0.2, alpha=0.3)
+    ax.legend()
+    plain = print_figure(fig, "png", bbox_inches="tight")
+    data, _ = shell.display_formatter.format(fig)
+    stored = base64.b64decode(data["image/png"])
+    ours, theirs = Image.open(io.BytesIO(stored)), Image.open(io.BytesIO(plain))
+    assert ours.mode == "P" and ours.size == theirs.size
+    assert len(stored) < 0.6 * len(plain), (len(stored), len(plain))
+    difference = np.abs(np.asarray(ours.convert("RGBA"), dtype=int)
+                        - np.asarray(theirs.convert("RGBA"), dtype=int))
+    assert np.array_equal(np.asarray(ours.convert("RGB"))[0, 0], [255, 255, 255])  # white stays
+    assert difference.mean() < 0.5 and np.percentile(difference, 99.9) <= 24, (
+        difference.mean(), np.percentile(difference, 99.9))
+
+
 @pytest.mark.parametrize("path", LECTURE, ids=[p.stem for p in LECTURE])
 def test_every_figure_in_the_notebook_outputs_has_real_alt_text(path):
     nb = nbformat.read(path, as_version=4)
