@@ -10,7 +10,6 @@ the browser; benchmarks/bench_browser.py times that.)
 
 from __future__ import annotations
 
-
 import matplotlib
 import numpy as np
 from run import Row, interleaved_best

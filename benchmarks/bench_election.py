@@ -8,7 +8,6 @@ of those draws (scale, shift, compare, one matrix-vector product with the electo
 
 from __future__ import annotations
 
-
 import numpy as np
 from run import Row, interleaved_best
 

@@ -17,7 +17,7 @@ import importlib
 import pathlib
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))

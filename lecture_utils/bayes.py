@@ -27,9 +27,9 @@ import numpy as np
 from scipy import stats
 from scipy.special import logsumexp
 
+from lecture_utils._validate import is_real
 from lecture_utils.plotting import COLORS
 from lecture_utils.plotting import describe as _describe_figure
-from lecture_utils._validate import is_real
 
 __all__ = [
     "BetaDist",

@@ -45,7 +45,7 @@ def check_environment(path: str | pathlib.Path = REQUIREMENTS, echo: bool = True
     A mismatch is not fatal (a conda user may have a newer patch release), but it is the first
     thing to look at when a notebook behaves differently from its committed outputs.
     """
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - says so plainly if run on an older Python
         raise RuntimeError(f"Python >= 3.11 is needed, this is {sys.version.split()[0]}")
     rows, ok = [], True
     for name, pinned in pinned_versions(path).items():

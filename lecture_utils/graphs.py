@@ -30,8 +30,8 @@ from typing import Literal
 import daft
 from matplotlib.figure import Figure
 
-from lecture_utils.plotting import describe
 from lecture_utils._validate import is_int
+from lecture_utils.plotting import describe
 
 __all__ = [
     "GraphNode",

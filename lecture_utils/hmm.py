@@ -184,7 +184,7 @@ def _passes(log_emit: np.ndarray, start: np.ndarray, trans: np.ndarray) -> _Pass
     for dense in (False, True):
         if dense:
             first, last = np.zeros(T, int), np.full(T, K)
-        cols = [slice(int(f), int(l)) for f, l in zip(first, last)]
+        cols = [slice(int(lo), int(hi)) for lo, hi in zip(first, last)]
         alpha = np.zeros((T, K))
         scale = np.empty(T)
         bound = 0.0

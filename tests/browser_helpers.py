@@ -27,7 +27,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from typing import Iterator
+from collections.abc import Iterator
 
 import nbformat
 from playwright.sync_api import TimeoutError as PlaywrightTimeout

@@ -14,9 +14,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
+from conftest import ROOT  # noqa: E402
 from IPython.core.formatters import DisplayFormatter  # noqa: E402
 
-from conftest import ROOT  # noqa: E402
 from lecture_utils import plotting  # noqa: E402
 
 LECTURE = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import assert_explorer_contract, assert_frame_changes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from lecture_utils import bayes
-from lecture_utils.data import load_eight_schools
-from lecture_utils.data import load_heights
-from conftest import assert_explorer_contract, assert_frame_changes
+from lecture_utils.data import load_eight_schools, load_heights
 
 HEIGHTS = load_heights()
 IS_MALE = (HEIGHTS["sex"] == "Male").to_numpy(dtype=float)
@@ -205,7 +204,7 @@ def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="mean must be finite"):
         bayes.NormalDist(np.inf, 1.0)
     with pytest.raises(ValueError, match="no unique mode"):
-        bayes.BetaDist(1.0, 1.0).mode
+        _ = bayes.BetaDist(1.0, 1.0).mode
     with pytest.raises(ValueError, match="z must hold only 0s and 1s"):
         bayes.beta_bernoulli_posterior(bayes.BetaDist(1, 1), [0, 2])
     with pytest.raises(TypeError, match="prior must be a BetaDist"):

@@ -10,10 +10,9 @@ import pathlib
 import re
 import sys
 
+import browser_helpers as bh
 import nbformat
 import pytest
-
-import browser_helpers as bh
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))

@@ -15,6 +15,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_explorer_contract, assert_frame_changes
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
@@ -31,7 +32,6 @@ from lecture_utils.election import (
     state_averages,
     winner_take_all_ev,
 )
-from conftest import assert_explorer_contract, assert_frame_changes
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import sys
 import nbformat
 import pytest
 import yaml
+from conftest import ROOT
 from packaging.markers import Marker
 
-from conftest import ROOT
 from lecture_utils.environment import _PIN as PIN
 from lecture_utils.environment import pinned_versions
 

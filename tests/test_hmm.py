@@ -13,13 +13,13 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import assert_explorer_contract, assert_frame_changes
 from hmmlearn.hmm import PoissonHMM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
 from lecture_utils import hmm
-from conftest import assert_explorer_contract, assert_frame_changes
 
 LAM, MU, SIGMA = 0.2, 500.0, 25.0
 

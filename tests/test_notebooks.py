@@ -15,7 +15,6 @@ import re
 
 import nbformat
 import pytest
-
 from conftest import ROOT
 
 spec = importlib.util.spec_from_file_location("add_navigation", ROOT / "scripts" / "add_navigation.py")

@@ -19,7 +19,6 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
