@@ -38,12 +38,13 @@ from lecture_utils.plotting import COLORS, describe
 # ---------------------------------------------------------------------------------------------
 
 
-def _em_init_params(mu0: float, mu1: float, sigma: float, pi: float):
-    """MixtureParams for the start (mu_0, mu_1, sigma, pi = P(male)) of the heights model."""
+def _em_init_params(mu0: float, mu1: float, sigma2: float, pi: float):
+    """MixtureParams for the start θ = (mu_0, mu_1, sigma^2, pi = P(male)) of the heights
+    model."""
     return mixture.MixtureParams(
         weights=np.array([1.0 - pi, pi]),
         means=np.array([mu0, mu1]),
-        variances=np.array([sigma**2, sigma**2]),
+        variances=np.array([sigma2, sigma2]),
     )
 
 
@@ -85,7 +86,7 @@ class EMExplorer(Explorer):
 
     The iterations of the trace (every one up to 15, then ten more up to the last) are
     pre-rendered after the E step and after the M step, so the iteration slider, Play and the
-    E/M toggle run in the browser (no kernel). A start control (mu_0, mu_1, sigma, pi) needs
+    E/M toggle run in the browser (no kernel). A start control (mu_0, mu_1, sigma^2, pi) needs
     Python: on release it reruns EM with the settings the trace was fitted with
     (``trace.shared_variance``, ``trace.tol``, ``trace.max_iter``, ``trace.variance_floor``)
     and renders the new frames into the figure one by one, with a progress bar; the frames
@@ -119,13 +120,13 @@ class EMExplorer(Explorer):
         self.start_controls = {
             "mu0": _em_start_slider("start μ₀ (in)", start.means[0], lo, hi, 0.5),
             "mu1": _em_start_slider("start μ₁ (in)", start.means[1], lo, hi, 0.5),
-            "sigma": _em_start_slider("start σ (in)", np.sqrt(start.variances[0]), 0.5, 12.0,
-                                      0.1),
+            "sigma2": _em_start_slider("start σ² (in²)", start.variances[0], 0.25, 144.0,
+                                       0.25),
             "pi": _em_start_slider("start π (male)", start.weights[1], 0.02, 0.98, 0.01),
         }
         shared = bool(getattr(trace, "shared_variance", True))
         if not shared:
-            # a start slider gives one sigma: it cannot restart a per-component-variance trace
+            # a start slider gives one sigma^2: it cannot restart a per-component-variance trace
             # without changing the model, so those controls stay off (and say so)
             for control in self.start_controls.values():
                 control.disabled = True
@@ -139,7 +140,7 @@ class EMExplorer(Explorer):
                  "<b>Start θ⁽¹⁾</b> — off: this trace has one variance per component")
         c = self.start_controls
         start_box = widgets.VBox([widgets.HTML(title), widgets.HBox([c["mu0"], c["mu1"]]),
-                                  widgets.HBox([c["sigma"], c["pi"]]), self.progress, self.note])
+                                  widgets.HBox([c["sigma2"], c["pi"]]), self.progress, self.note])
 
         def layout(figure):
             return [widgets.HBox([self.play, self.slider, self.half]), figure, start_box]
@@ -233,7 +234,7 @@ class EMExplorer(Explorer):
         was fitted with), then render its frames into the figure, the start first, with a
         progress bar (the frames already rendered can be looked at meanwhile)."""
         c = {name: control.value for name, control in self.start_controls.items()}
-        init = _em_init_params(c["mu0"], c["mu1"], c["sigma"], c["pi"])
+        init = _em_init_params(c["mu0"], c["mu1"], c["sigma2"], c["pi"])
         old = self.trace
         self.trace = mixture.run_em(
             self.x, init, max_iter=old.max_iter, tol=old.tol,
