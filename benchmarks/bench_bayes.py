@@ -23,7 +23,6 @@ from lecture_utils.data import load_heights  # noqa: E402
 REPEAT = 5
 
 
-
 def _is_male() -> np.ndarray:
     return (load_heights()["sex"] == "Male").to_numpy(dtype=float)
 
@@ -50,8 +49,14 @@ def row_conjugate_path() -> Row:
     path, brute_means = ours(), reference()
     ours_time, reference_time = interleaved_best(ours, reference, repeat=3)
     same = bool(np.allclose(path.lmse, brute_means, atol=1e-5))
-    return Row("posterior of π after every n = 1..1050 (closed form)", ours_time, reference_time,
-               "brute-force grid posterior at every n", 0.05, same)
+    return Row(
+        "posterior of π after every n = 1..1050 (closed form)",
+        ours_time,
+        reference_time,
+        "brute-force grid posterior at every n",
+        0.05,
+        same,
+    )
 
 
 ROWS = [row_conjugate_path]

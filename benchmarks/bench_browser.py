@@ -39,9 +39,9 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests")
 import browser_helpers as bh
 
 PRESSES = 15
-BUDGET = 0.050   # seconds: issue 14's target for key press → updated figure
+BUDGET = 0.050  # seconds: issue 14's target for key press → updated figure
 
-REFERENCE_CELL = '''\
+REFERENCE_CELL = """\
 # Benchmark reference (appended by benchmarks/bench_browser.py to a temporary copy):
 # a trivial widget round trip, slider -> kernel -> HTML readout, no drawing.
 import ipywidgets as _w
@@ -51,7 +51,7 @@ _ref_readout = _w.HTML("0").add_class("bench-ref-readout")
 _ref_slider.observe(lambda change: setattr(_ref_readout, "value", str(change["new"])),
                     names="value")
 _w.VBox([_ref_slider, _ref_readout]).add_class("bench-reference")
-'''
+"""
 
 # Installs listeners on one slider handle and one target; resolves nothing, sets window.__lat.
 # kind "img": ``target`` is the explorer box; done when the <img> it shows has a new src and has
@@ -90,8 +90,8 @@ _ARM = """([handle, target, kind]) => {
 class Slider:
     """One slider to press and the element its press must change (``kind`` "img" or "text")."""
 
-    handle: object   # Playwright Locator of the noUiSlider handle
-    target: object   # Locator of the <img> or the readout
+    handle: object  # Playwright Locator of the noUiSlider handle
+    target: object  # Locator of the <img> or the readout
     kind: str
 
 
@@ -103,14 +103,17 @@ def _slider(page, box_selector: str, slider: str, target: str, kind: str) -> Sli
 def _press(page, slider: Slider) -> float:
     """Latency (s) of one key press: keydown → target changed (and loaded) → next frame."""
     slider.handle.scroll_into_view_if_needed()
-    value, high = (float(slider.handle.get_attribute(a))
-                   for a in ("aria-valuenow", "aria-valuemax"))
-    page.evaluate(_ARM, [slider.handle.element_handle(), slider.target.element_handle(),
-                         slider.kind])
+    value, high = (
+        float(slider.handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax")
+    )
+    page.evaluate(
+        _ARM, [slider.handle.element_handle(), slider.target.element_handle(), slider.kind]
+    )
     slider.handle.focus()
     slider.handle.press("ArrowRight" if value < high else "Home")
-    page.wait_for_function("() => window.__lat.t1 !== null && window.__lat.t0 !== null",
-                           timeout=30_000, polling=10)
+    page.wait_for_function(
+        "() => window.__lat.t1 !== null && window.__lat.t0 !== null", timeout=30_000, polling=10
+    )
     t0, t1 = page.evaluate("() => [window.__lat.t0, window.__lat.t1]")
     bh.wait_for_idle(page)
     return (t1 - t0) / 1e3
@@ -149,12 +152,18 @@ def measure() -> tuple[float, float, str]:
                 panel = bh.CURRENT_PANEL
                 bh.wait_for_figure(page.locator(f"{panel} .lecture-explorer").first)
                 box = page.locator(f"{panel} .lecture-explorer").first
-                explorer = Slider(box.locator(".explorer-main-slider .noUi-handle").first,
-                                  box, "img")
-                trivial = _slider(page, f"{panel} .bench-reference", ".bench-ref-slider",
-                                  ".bench-ref-readout", "text")
+                explorer = Slider(
+                    box.locator(".explorer-main-slider .noUi-handle").first, box, "img"
+                )
+                trivial = _slider(
+                    page,
+                    f"{panel} .bench-reference",
+                    ".bench-ref-slider",
+                    ".bench-ref-readout",
+                    "text",
+                )
                 ours, reference = [], []
-                for _ in range(PRESSES):   # interleaved: a load spike hits both alike
+                for _ in range(PRESSES):  # interleaved: a load spike hits both alike
                     ours.append(_press(page, explorer))
                     reference.append(_press(page, trivial))
             finally:
@@ -166,7 +175,8 @@ def row_against_round_trip() -> Row:
     ours, reference, which = measure()
     return Row(
         name="slider key → new figure in JupyterLab",
-        ours=ours, reference=reference,
+        ours=ours,
+        reference=reference,
         reference_name="kernel round trip (slider → kernel → HTML readout), same page",
         target=1.0,
         note=f"{which}; median of {PRESSES} presses",
@@ -177,7 +187,8 @@ def row_against_budget() -> Row:
     ours, _, which = measure()
     return Row(
         name="slider key → new figure vs the 50 ms budget",
-        ours=ours, reference=BUDGET,
+        ours=ours,
+        reference=BUDGET,
         reference_name="issue 14's budget, 50 ms (a constant)",
         target=1.0,
         note=f"{which}; median of {PRESSES} presses",

@@ -18,7 +18,6 @@ N_SIMS = 100_000
 REPEAT = 7
 
 
-
 def row_simulate_elections() -> Row:
     averages = state_averages(load_polls_2016())
     ev = load_results_2016().set_index("state")["electoral_votes"]
@@ -32,8 +31,11 @@ def row_simulate_elections() -> Row:
 
     sims = ours()
     ours_time, reference_time = interleaved_best(ours, reference, repeat=REPEAT)
-    same = bool(((sims.clinton_ev + sims.trump_ev) == 538).all()
-                and sims.clinton_ev.size == N_SIMS and 0.5 < sims.p_clinton_win < 1.0)
+    same = bool(
+        ((sims.clinton_ev + sims.trump_ev) == 538).all()
+        and sims.clinton_ev.size == N_SIMS
+        and 0.5 < sims.p_clinton_win < 1.0
+    )
     return Row(
         name=f"simulate_elections, {N_SIMS:,} x {n_states} states, national_sd=3",
         ours=ours_time,

@@ -66,7 +66,7 @@ def slider_step() -> Row:
     )
 
 
-REBUILD_BUDGET = 2.0   # seconds: issue 14's target for a rebuild after a start change
+REBUILD_BUDGET = 2.0  # seconds: issue 14's target for a rebuild after a start change
 
 
 def _rebuild_setup():

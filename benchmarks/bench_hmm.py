@@ -38,22 +38,35 @@ def forward_backward_vs_hmmlearn() -> Row:
     same = bool(abs(ll - ll_ref) < 1e-6 and np.abs(post - post_ref).max() < 1e-8)
     ours = best_time(lambda: hmm.forward_backward(x, start, trans, rates), repeat=5)
     reference = best_time(lambda: model.score_samples(x[:, None]), repeat=1)
-    return Row(f"forward_backward, T={T}, K={G} (fish grid)", ours, reference,
-               "hmmlearn PoissonHMM.score_samples, same model", 0.02, same,
-               note=f"max |posterior diff| {np.abs(post - post_ref).max():.1e}")
+    return Row(
+        f"forward_backward, T={T}, K={G} (fish grid)",
+        ours,
+        reference,
+        "hmmlearn PoissonHMM.score_samples, same model",
+        0.02,
+        same,
+        note=f"max |posterior diff| {np.abs(post - post_ref).max():.1e}",
+    )
 
 
 def fish_posterior_vs_forward_backward() -> Row:
     x, grid, start, trans, rates = _problem()
     post = hmm.fish_posterior(x, LAM, MU, SIGMA, grid)
     ll, smoothed = hmm.forward_backward(x, start, trans, rates)
-    same = bool(abs(post.log_likelihood - ll) < 1e-8 and np.abs(post.smoothed - smoothed).max()
-                < 1e-10)
+    same = bool(
+        abs(post.log_likelihood - ll) < 1e-8 and np.abs(post.smoothed - smoothed).max() < 1e-10
+    )
     ours = best_time(lambda: hmm.fish_posterior(x, LAM, MU, SIGMA, grid), repeat=5)
     reference = best_time(lambda: hmm.forward_backward(x, start, trans, rates), repeat=5)
-    return Row(f"fish_posterior, T={T}, G={G} grid", ours, reference,
-               "forward_backward on the same grid's HMM (model prebuilt)", 1.5, same,
-               note="overhead: building the transition, predicted/filtered/z_0, coverage check")
+    return Row(
+        f"fish_posterior, T={T}, G={G} grid",
+        ours,
+        reference,
+        "forward_backward on the same grid's HMM (model prebuilt)",
+        1.5,
+        same,
+        note="overhead: building the transition, predicted/filtered/z_0, coverage check",
+    )
 
 
 ROWS = [forward_backward_vs_hmmlearn, fish_posterior_vs_forward_backward]

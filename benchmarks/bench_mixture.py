@@ -38,9 +38,15 @@ def _sklearn_fit(x: np.ndarray):
     from sklearn.mixture import GaussianMixture
 
     model = GaussianMixture(
-        n_components=START.K, covariance_type="tied", reg_covar=0.0, tol=0.0,
-        max_iter=N_ITER, n_init=1, init_params="random",
-        weights_init=START.weights, means_init=START.means[:, np.newaxis],
+        n_components=START.K,
+        covariance_type="tied",
+        reg_covar=0.0,
+        tol=0.0,
+        max_iter=N_ITER,
+        n_init=1,
+        init_params="random",
+        weights_init=START.weights,
+        means_init=START.means[:, np.newaxis],
         precisions_init=np.array([[1.0 / START.variances[0]]]),
     )
     with warnings.catch_warnings():
@@ -56,7 +62,8 @@ def row_run_em_vs_sklearn() -> Row:
     model = _sklearn_fit(x)
     ours = trace.final
     same = (
-        trace.n_iter == N_ITER and model.n_iter_ == N_ITER
+        trace.n_iter == N_ITER
+        and model.n_iter_ == N_ITER
         and np.allclose(ours.weights, model.weights_, rtol=1e-6, atol=0)
         and np.allclose(ours.means, model.means_.ravel(), rtol=1e-6, atol=0)
         and np.allclose(ours.variances, model.covariances_.ravel()[0], rtol=1e-6, atol=0)
@@ -65,9 +72,11 @@ def row_run_em_vs_sklearn() -> Row:
     t_ref = best_time(lambda: _sklearn_fit(x), repeat=2)
     return Row(
         name=f"run_em vs scikit-learn (n=10^6, K=2 tied, {N_ITER} it)",
-        ours=t_ours, reference=t_ref,
+        ours=t_ours,
+        reference=t_ref,
         reference_name="sklearn GaussianMixture(tied, tol=0, reg_covar=0)",
-        target=0.2, same_answer=bool(same),
+        target=0.2,
+        same_answer=bool(same),
         note=f"{t_ours / N_ITER * 1e3:.0f} vs {t_ref / N_ITER * 1e3:.0f} ms/iteration",
     )
 

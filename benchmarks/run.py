@@ -25,11 +25,11 @@ sys.path.insert(0, str(HERE))
 
 @dataclasses.dataclass
 class Row:
-    name: str              # what is measured
-    ours: float            # seconds, best of the repeats
-    reference: float       # seconds, best of the repeats, same run
-    reference_name: str    # what the reference is
-    target: float          # the ratio ours/reference must be <= target
+    name: str  # what is measured
+    ours: float  # seconds, best of the repeats
+    reference: float  # seconds, best of the repeats, same run
+    reference_name: str  # what the reference is
+    target: float  # the ratio ours/reference must be <= target
     same_answer: bool = True  # the correctness check made alongside the timing
     note: str = ""
 
@@ -53,8 +53,9 @@ def best_time(fn: Callable[[], object], repeat: int = 3, number: int = 1) -> flo
     return best
 
 
-def interleaved_best(ours: Callable[[], object], reference: Callable[[], object],
-                     repeat: int = 5) -> tuple[float, float]:
+def interleaved_best(
+    ours: Callable[[], object], reference: Callable[[], object], repeat: int = 5
+) -> tuple[float, float]:
     """Best times of ``ours`` and ``reference``, measured alternately so that both see the same
     machine load (the CI machine has 2 cores shared with other work)."""
     best = [float("inf"), float("inf")]
@@ -74,8 +75,10 @@ def main(argv: list[str]) -> int:
     wanted = set(argv)
     modules = sorted(p.stem for p in HERE.glob("bench_*.py"))
     rows: list[Row] = []
-    header = (f"{'benchmark':<52} {'ours':>12} {'reference':>12} {'ratio':>7} {'target':>7}  "
-              f"{'ok':<3} reference")
+    header = (
+        f"{'benchmark':<52} {'ours':>12} {'reference':>12} {'ratio':>7} {'target':>7}  "
+        f"{'ok':<3} reference"
+    )
     print(header)
     print("-" * len(header))
     for module_name in modules:
@@ -88,9 +91,12 @@ def main(argv: list[str]) -> int:
             flag = "yes" if row.ok else "NO"
             if not row.same_answer:
                 flag = "NO (answers differ)"
-            print(f"{row.name:<52} {_fmt(row.ours)} {_fmt(row.reference)} {row.ratio:6.3f}x "
-                  f"{row.target:6.2f}x  {flag:<3} {row.reference_name}"
-                  + (f"  [{row.note}]" if row.note else ""), flush=True)
+            print(
+                f"{row.name:<52} {_fmt(row.ours)} {_fmt(row.reference)} {row.ratio:6.3f}x "
+                f"{row.target:6.2f}x  {flag:<3} {row.reference_name}"
+                + (f"  [{row.note}]" if row.note else ""),
+                flush=True,
+            )
     if not rows:
         print("(no benchmark rows yet)")
     return 0 if all(r.ok for r in rows) else 1

@@ -57,5 +57,7 @@ def as_generator(rng, name: str = "rng") -> np.random.Generator:
         if is_int(rng) and rng < 0:
             raise ValueError(f"{name} as a seed must be >= 0, got {rng}")
         return np.random.default_rng(rng)
-    raise TypeError(f"{name} must be a numpy Generator (np.random.default_rng(SEED)), an int "
-                    f"seed or a SeedSequence, got {type(rng).__name__}")
+    raise TypeError(
+        f"{name} must be a numpy Generator (np.random.default_rng(SEED)), an int "
+        f"seed or a SeedSequence, got {type(rng).__name__}"
+    )

@@ -49,6 +49,7 @@ __all__ = [
 # validation
 # ---------------------------------------------------------------------------------------------
 
+
 def _positive(value: float, name: str) -> float:
     if not is_real(value):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
@@ -67,8 +68,7 @@ def _finite(value: float, name: str) -> float:
 
 def _data(x, name: str, *, binary: bool = False, allow_empty: bool = True) -> np.ndarray:
     arr = np.asarray(x)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
-                                   or arr.dtype == np.bool_):
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
         raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
     arr = arr.astype(float)
     if arr.ndim != 1:
@@ -85,6 +85,7 @@ def _data(x, name: str, *, binary: bool = False, allow_empty: bool = True) -> np
 # ---------------------------------------------------------------------------------------------
 # the two conjugate families
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class BetaDist:
@@ -146,7 +147,7 @@ class NormalDist:
 
     @property
     def var(self) -> float:
-        return self.sd ** 2
+        return self.sd**2
 
     def pdf(self, t) -> np.ndarray:
         return stats.norm.pdf(np.asarray(t, dtype=float), self.mean, self.sd)
@@ -181,6 +182,7 @@ def normal_normal_posterior(prior: NormalDist, x, sigma: float) -> NormalDist:
 # posteriors after the first n data points, n = 1..N (for "how they converge as n grows")
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PosteriorPath:
     """Estimates after the first ``n`` observations, one entry per ``n`` in ``self.n``.
@@ -210,8 +212,9 @@ def beta_bernoulli_path(prior: BetaDist, z) -> PosteriorPath:
     a, b = prior.a + k, prior.b + n - k
     # after one observation a > 1 or b > 1, so the mode is always unique here
     interior = (a > 1) & (b > 1)
-    mode = np.where(interior, (a - 1) / np.where(interior, a + b - 2, 1.0),
-                    np.where(a <= 1, 0.0, 1.0))
+    mode = np.where(
+        interior, (a - 1) / np.where(interior, a + b - 2, 1.0), np.where(a <= 1, 0.0, 1.0)
+    )
     lower, upper = stats.beta.interval(0.95, a, b)
     return PosteriorPath(n, mode, a / (a + b), k / n, lower, upper, np.column_stack([a, b]))
 
@@ -227,13 +230,13 @@ def normal_normal_path(prior: NormalDist, x, sigma: float) -> PosteriorPath:
     mean = (prior.mean / prior.var + np.cumsum(x) / sigma**2) / precision
     sd = np.sqrt(1 / precision)
     lower, upper = stats.norm.interval(0.95, mean, sd)
-    return PosteriorPath(n, mean, mean, np.cumsum(x) / n, lower, upper,
-                         np.column_stack([mean, sd]))
+    return PosteriorPath(n, mean, mean, np.cumsum(x) / n, lower, upper, np.column_stack([mean, sd]))
 
 
 # ---------------------------------------------------------------------------------------------
 # the brute-force check
 # ---------------------------------------------------------------------------------------------
+
 
 def grid_posterior(grid, log_prior, log_likelihood) -> np.ndarray:
     """Posterior density on ``grid`` by brute force: ``exp(log_prior + log_likelihood)``,
@@ -313,14 +316,17 @@ def eight_schools_posterior(y, se, tau_grid) -> EightSchoolsPosterior:
     if tau.size < 3 or np.any(np.diff(tau) <= 0) or tau[0] <= 0:
         raise ValueError("tau_grid must be strictly increasing, > 0, with at least 3 points")
     t2 = tau[:, None] ** 2
-    w = 1 / (se**2 + t2)                                   # (G, J)
-    v_mu = 1 / w.sum(axis=1)                               # (G,)
+    w = 1 / (se**2 + t2)  # (G, J)
+    v_mu = 1 / w.sum(axis=1)  # (G,)
     mu_hat = v_mu * (w * y).sum(axis=1)
-    log_p = 0.5 * np.log(v_mu) + 0.5 * np.log(w).sum(axis=1) \
+    log_p = (
+        0.5 * np.log(v_mu)
+        + 0.5 * np.log(w).sum(axis=1)
         - 0.5 * (w * (y - mu_hat[:, None]) ** 2).sum(axis=1)
+    )
     p_tau = grid_posterior(tau, np.zeros_like(tau), log_p)
     prec = 1 / se**2 + 1 / t2
-    shrink = (1 / t2) / prec                               # weight on mu_hat, (G, J)
+    shrink = (1 / t2) / prec  # weight on mu_hat, (G, J)
     mean = (y / se**2 + mu_hat[:, None] / t2) / prec
     var = 1 / prec + shrink**2 * v_mu[:, None]
     weights = _trapezoid_weights(tau) * p_tau
@@ -342,8 +348,9 @@ def _trapezoid_weights(grid: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 #: colour and line style of each point estimate, shared with the explorers
-ESTIMATE_STYLES = {name: (COLORS[name], ls) for name, ls in (("MAP", "-"), ("LMSE", "--"),
-                                                                ("MLE", ":"))}
+ESTIMATE_STYLES = {
+    name: (COLORS[name], ls) for name, ls in (("MAP", "-"), ("LMSE", "--"), ("MLE", ":"))
+}
 
 
 def plot_posterior(ax, grid, prior, posterior, mle: float, *, legend: bool = False) -> None:
@@ -369,14 +376,21 @@ def posterior_small_multiples(priors, ns, data, update, grid, *, xlabel: str, de
     import matplotlib.pyplot as plt
 
     data = np.asarray(data, dtype=float)
-    fig, axes = plt.subplots(len(priors), len(ns), figsize=(2.6 * len(ns), 2.0 * len(priors)),
-                             sharex=True, squeeze=False)
+    fig, axes = plt.subplots(
+        len(priors), len(ns), figsize=(2.6 * len(ns), 2.0 * len(priors)), sharex=True, squeeze=False
+    )
     for r, prior in enumerate(priors):
         for c, n in enumerate(ns):
             ax = axes[r, c]
-            plot_posterior(ax, grid, prior, update(prior, data[:n]), float(data[:n].mean()),
-                           legend=(r == 0 and c == 0))
-            ax.tick_params(axis="y", labelsize=7)     # each panel its own density scale
+            plot_posterior(
+                ax,
+                grid,
+                prior,
+                update(prior, data[:n]),
+                float(data[:n].mean()),
+                legend=(r == 0 and c == 0),
+            )
+            ax.tick_params(axis="y", labelsize=7)  # each panel its own density scale
             if r == 0:
                 ax.set_title(f"n = {n}")
             if c == 0:
@@ -384,9 +398,13 @@ def posterior_small_multiples(priors, ns, data, update, grid, *, xlabel: str, de
             if r == len(priors) - 1:
                 ax.set_xlabel(xlabel)
     rows = "; ".join(" ".join(describe(prior).split()) for prior in priors)
-    return _describe_figure(fig, (
-        f"Grid of {len(priors)} by {len(ns)} panels of densities over {xlabel}: one row per "
-        f"prior ({rows}), one column per number of observations n = "
-        f"{', '.join(str(n) for n in ns)}. Each panel shows the prior (dashed grey), the "
-        "posterior (solid) and the MAP (solid), LMSE (dashed) and MLE (dotted) estimates as "
-        "vertical lines; with more data the posteriors of all priors narrow onto the same value."))
+    return _describe_figure(
+        fig,
+        (
+            f"Grid of {len(priors)} by {len(ns)} panels of densities over {xlabel}: one row per "
+            f"prior ({rows}), one column per number of observations n = "
+            f"{', '.join(str(n) for n in ns)}. Each panel shows the prior (dashed grey), the "
+            "posterior (solid) and the MAP (solid), LMSE (dashed) and MLE (dotted) estimates as "
+            "vertical lines; with more data the posteriors of all priors narrow onto the same value."
+        ),
+    )

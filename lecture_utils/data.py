@@ -51,20 +51,35 @@ _POLLS = {
     "adjpoll_johnson": "float",
     "adjpoll_mcmullin": "float",
 }
-_POLLS_NULLABLE = {"grade", "samplesize", "rawpoll_johnson", "rawpoll_mcmullin",
-                   "adjpoll_johnson", "adjpoll_mcmullin"}
+_POLLS_NULLABLE = {
+    "grade",
+    "samplesize",
+    "rawpoll_johnson",
+    "rawpoll_mcmullin",
+    "adjpoll_johnson",
+    "adjpoll_mcmullin",
+}
 _SCHOOLS = {"school": "str", "effect": "float", "se": "float"}
 _FAITHFUL = {"eruptions": "float", "waiting": "float"}
-_RESULTS = {"state": "str", "electoral_votes": "int", "clinton": "float", "trump": "float",
-            "others": "float"}
+_RESULTS = {
+    "state": "str",
+    "electoral_votes": "int",
+    "clinton": "float",
+    "trump": "float",
+    "others": "float",
+}
 
 
 def _path(filename: str, data_dir: str | os.PathLike | None) -> pathlib.Path:
     return (pathlib.Path(data_dir) if data_dir is not None else DATA_DIR) / filename
 
 
-def _read(filename: str, schema: dict[str, str], nullable: set[str] = frozenset(),
-          data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+def _read(
+    filename: str,
+    schema: dict[str, str],
+    nullable: set[str] = frozenset(),
+    data_dir: str | os.PathLike | None = None,
+) -> pd.DataFrame:
     path = _path(filename, data_dir)
     if not path.is_file():
         raise DataError(

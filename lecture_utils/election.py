@@ -56,38 +56,142 @@ ACTUAL_EV_2016 = {"Clinton": 232, "Trump": 306}
 #: Final published probabilities of a Clinton win, 8 November 2016 (Princeton Election
 #: Consortium published ">99%", stored as 0.99).
 PUBLISHED_FORECASTS_2016 = {
-    "FiveThirtyEight": 0.71, "NYT Upshot": 0.85, "PredictWise": 0.89, "Daily Kos": 0.92,
-    "HuffPost": 0.98, "Princeton Election Consortium": 0.99,
+    "FiveThirtyEight": 0.71,
+    "NYT Upshot": 0.85,
+    "PredictWise": 0.89,
+    "Daily Kos": 0.92,
+    "HuffPost": 0.98,
+    "Princeton Election Consortium": 0.99,
 }
 
 #: Postal abbreviations, for legible labels on charts of 51 states.
 STATE_ABBREVIATIONS = {
-    "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
-    "Colorado": "CO", "Connecticut": "CT", "Delaware": "DE", "District of Columbia": "DC",
-    "Florida": "FL", "Georgia": "GA", "Hawaii": "HI", "Idaho": "ID", "Illinois": "IL",
-    "Indiana": "IN", "Iowa": "IA", "Kansas": "KS", "Kentucky": "KY", "Louisiana": "LA",
-    "Maine": "ME", "Maryland": "MD", "Massachusetts": "MA", "Michigan": "MI", "Minnesota": "MN",
-    "Mississippi": "MS", "Missouri": "MO", "Montana": "MT", "Nebraska": "NE", "Nevada": "NV",
-    "New Hampshire": "NH", "New Jersey": "NJ", "New Mexico": "NM", "New York": "NY",
-    "North Carolina": "NC", "North Dakota": "ND", "Ohio": "OH", "Oklahoma": "OK", "Oregon": "OR",
-    "Pennsylvania": "PA", "Rhode Island": "RI", "South Carolina": "SC", "South Dakota": "SD",
-    "Tennessee": "TN", "Texas": "TX", "Utah": "UT", "Vermont": "VT", "Virginia": "VA",
-    "Washington": "WA", "West Virginia": "WV", "Wisconsin": "WI", "Wyoming": "WY",
+    "Alabama": "AL",
+    "Alaska": "AK",
+    "Arizona": "AZ",
+    "Arkansas": "AR",
+    "California": "CA",
+    "Colorado": "CO",
+    "Connecticut": "CT",
+    "Delaware": "DE",
+    "District of Columbia": "DC",
+    "Florida": "FL",
+    "Georgia": "GA",
+    "Hawaii": "HI",
+    "Idaho": "ID",
+    "Illinois": "IL",
+    "Indiana": "IN",
+    "Iowa": "IA",
+    "Kansas": "KS",
+    "Kentucky": "KY",
+    "Louisiana": "LA",
+    "Maine": "ME",
+    "Maryland": "MD",
+    "Massachusetts": "MA",
+    "Michigan": "MI",
+    "Minnesota": "MN",
+    "Mississippi": "MS",
+    "Missouri": "MO",
+    "Montana": "MT",
+    "Nebraska": "NE",
+    "Nevada": "NV",
+    "New Hampshire": "NH",
+    "New Jersey": "NJ",
+    "New Mexico": "NM",
+    "New York": "NY",
+    "North Carolina": "NC",
+    "North Dakota": "ND",
+    "Ohio": "OH",
+    "Oklahoma": "OK",
+    "Oregon": "OR",
+    "Pennsylvania": "PA",
+    "Rhode Island": "RI",
+    "South Carolina": "SC",
+    "South Dakota": "SD",
+    "Tennessee": "TN",
+    "Texas": "TX",
+    "Utah": "UT",
+    "Vermont": "VT",
+    "Virginia": "VA",
+    "Washington": "WA",
+    "West Virginia": "WV",
+    "Wisconsin": "WI",
+    "Wyoming": "WY",
 }
 
 #: The four US Census regions, for the optional regional error term.
 CENSUS_REGIONS = {
-    **dict.fromkeys(["Connecticut", "Maine", "Massachusetts", "New Hampshire", "Rhode Island",
-                     "Vermont", "New Jersey", "New York", "Pennsylvania"], "Northeast"),
-    **dict.fromkeys(["Illinois", "Indiana", "Michigan", "Ohio", "Wisconsin", "Iowa", "Kansas",
-                     "Minnesota", "Missouri", "Nebraska", "North Dakota", "South Dakota"],
-                    "Midwest"),
-    **dict.fromkeys(["Delaware", "District of Columbia", "Florida", "Georgia", "Maryland",
-                     "North Carolina", "South Carolina", "Virginia", "West Virginia", "Alabama",
-                     "Kentucky", "Mississippi", "Tennessee", "Arkansas", "Louisiana", "Oklahoma",
-                     "Texas"], "South"),
-    **dict.fromkeys(["Arizona", "Colorado", "Idaho", "Montana", "Nevada", "New Mexico", "Utah",
-                     "Wyoming", "Alaska", "California", "Hawaii", "Oregon", "Washington"], "West"),
+    **dict.fromkeys(
+        [
+            "Connecticut",
+            "Maine",
+            "Massachusetts",
+            "New Hampshire",
+            "Rhode Island",
+            "Vermont",
+            "New Jersey",
+            "New York",
+            "Pennsylvania",
+        ],
+        "Northeast",
+    ),
+    **dict.fromkeys(
+        [
+            "Illinois",
+            "Indiana",
+            "Michigan",
+            "Ohio",
+            "Wisconsin",
+            "Iowa",
+            "Kansas",
+            "Minnesota",
+            "Missouri",
+            "Nebraska",
+            "North Dakota",
+            "South Dakota",
+        ],
+        "Midwest",
+    ),
+    **dict.fromkeys(
+        [
+            "Delaware",
+            "District of Columbia",
+            "Florida",
+            "Georgia",
+            "Maryland",
+            "North Carolina",
+            "South Carolina",
+            "Virginia",
+            "West Virginia",
+            "Alabama",
+            "Kentucky",
+            "Mississippi",
+            "Tennessee",
+            "Arkansas",
+            "Louisiana",
+            "Oklahoma",
+            "Texas",
+        ],
+        "South",
+    ),
+    **dict.fromkeys(
+        [
+            "Arizona",
+            "Colorado",
+            "Idaho",
+            "Montana",
+            "Nevada",
+            "New Mexico",
+            "Utah",
+            "Wyoming",
+            "Alaska",
+            "California",
+            "Hawaii",
+            "Oregon",
+            "Washington",
+        ],
+        "West",
+    ),
 }
 
 NATIONAL = "U.S."
@@ -97,6 +201,7 @@ _POLL_COLUMNS = ("state", "enddate", "samplesize")
 # ---------------------------------------------------------------------------------------------
 # Poll averages
 # ---------------------------------------------------------------------------------------------
+
 
 def _is_state_row(state: pd.Series) -> pd.Series:
     """True for state-level rows: not the national 'U.S.' polls, not 'Maine CD-2' and the like."""
@@ -157,8 +262,12 @@ def poll_margins(polls: pd.DataFrame, adjusted: bool = False) -> pd.DataFrame:
     return out
 
 
-def state_averages(polls: pd.DataFrame, since: str | pd.Timestamp = "2016-10-25",
-                   adjusted: bool = False, min_polls: int = 3) -> pd.DataFrame:
+def state_averages(
+    polls: pd.DataFrame,
+    since: str | pd.Timestamp = "2016-10-25",
+    adjusted: bool = False,
+    min_polls: int = 3,
+) -> pd.DataFrame:
     """Average the state polls ending on or after ``since``, one row per state.
 
     Only state-level polls are used: the national ``'U.S.'`` rows and the congressional-district
@@ -228,21 +337,25 @@ def state_averages(polls: pd.DataFrame, since: str | pd.Timestamp = "2016-10-25"
     too_few = used.groupby("state").size()
     too_few = too_few[too_few < 2]
     if len(too_few):
-        raise ValueError(f"polls: state(s) {list(too_few.index)} have fewer than 2 polls in all; "
-                         "a poll average with a spread needs at least 2")
+        raise ValueError(
+            f"polls: state(s) {list(too_few.index)} have fewer than 2 polls in all; "
+            "a poll average with a spread needs at least 2"
+        )
 
     grouped = used.groupby("state")
     k = grouped.size()
-    out = pd.DataFrame({
-        "margin": grouped["margin"].mean(),
-        "se": np.sqrt(grouped["se"].apply(lambda s: np.sum(s**2))) / k,
-        "se_spread": grouped["margin"].std(ddof=1) / np.sqrt(k),
-        "n_polls": k.astype("int64"),
-        "clinton": grouped["clinton"].mean(),
-        "trump": grouped["trump"].mean(),
-        "first_enddate": grouped["enddate"].min(),
-        "last_enddate": grouped["enddate"].max(),
-    })
+    out = pd.DataFrame(
+        {
+            "margin": grouped["margin"].mean(),
+            "se": np.sqrt(grouped["se"].apply(lambda s: np.sum(s**2))) / k,
+            "se_spread": grouped["margin"].std(ddof=1) / np.sqrt(k),
+            "n_polls": k.astype("int64"),
+            "clinton": grouped["clinton"].mean(),
+            "trump": grouped["trump"].mean(),
+            "first_enddate": grouped["enddate"].min(),
+            "last_enddate": grouped["enddate"].max(),
+        }
+    )
     out.index.name = "state"
     return out
 
@@ -250,6 +363,7 @@ def state_averages(polls: pd.DataFrame, since: str | pd.Timestamp = "2016-10-25"
 # ---------------------------------------------------------------------------------------------
 # Simulation
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class ElectionSims:
@@ -321,20 +435,27 @@ def _check_nonneg_real(name: str, value) -> float:
 
 def _check_inputs(averages, electoral_votes, n_sims, se_column, df):
     if not isinstance(averages, pd.DataFrame):
-        raise TypeError(f"averages must be a DataFrame indexed by state, got "
-                        f"{type(averages).__name__}")
+        raise TypeError(
+            f"averages must be a DataFrame indexed by state, got {type(averages).__name__}"
+        )
     missing = [c for c in ("margin", se_column) if c not in averages.columns]
     if missing:
         raise KeyError(f"averages is missing column(s) {missing} (from state_averages)")
     if not isinstance(electoral_votes, pd.Series):
-        raise TypeError(f"electoral_votes must be a pandas Series indexed by state, got "
-                        f"{type(electoral_votes).__name__}")
+        raise TypeError(
+            f"electoral_votes must be a pandas Series indexed by state, got "
+            f"{type(electoral_votes).__name__}"
+        )
     if averages.index.has_duplicates:
-        raise ValueError(f"averages has duplicated states: "
-                         f"{sorted(set(averages.index[averages.index.duplicated()]))}")
+        raise ValueError(
+            f"averages has duplicated states: "
+            f"{sorted(set(averages.index[averages.index.duplicated()]))}"
+        )
     if electoral_votes.index.has_duplicates:
-        raise ValueError(f"electoral_votes has duplicated states: "
-                         f"{sorted(set(electoral_votes.index[electoral_votes.index.duplicated()]))}")
+        raise ValueError(
+            f"electoral_votes has duplicated states: "
+            f"{sorted(set(electoral_votes.index[electoral_votes.index.duplicated()]))}"
+        )
     if len(electoral_votes) == 0:
         raise ValueError("electoral_votes is empty")
     unknown = sorted(set(averages.index) - set(electoral_votes.index))
@@ -360,14 +481,15 @@ def _check_inputs(averages, electoral_votes, n_sims, se_column, df):
         raise ValueError(f"n_sims must be >= 1, got {n_sims}")
     if df is not None:
         if not is_real(df) or not df > 2:
-            raise ValueError(f"df must be None (normal errors) or a number > 2 (Student t with "
-                             f"finite variance), got {df!r}")
+            raise ValueError(
+                f"df must be None (normal errors) or a number > 2 (Student t with "
+                f"finite variance), got {df!r}"
+            )
     return states, ev.astype(np.int64), margin, se
 
 
 def _as_generator(rng) -> np.random.Generator:
     return as_generator(rng)
-
 
 
 def _region_codes(states: tuple[str, ...], regions: dict[str, str] | None) -> np.ndarray:
@@ -390,28 +512,38 @@ def _unit_draws(rng: np.random.Generator, df: float | None, shape) -> np.ndarray
     return draws
 
 
-def _tipping_points(margins: np.ndarray, ev: np.ndarray, threshold: int,
-                    states: tuple[str, ...]) -> pd.Series:
+def _tipping_points(
+    margins: np.ndarray, ev: np.ndarray, threshold: int, states: tuple[str, ...]
+) -> pd.Series:
     clinton_ev = (margins > 0) @ ev
     clinton_won = clinton_ev >= threshold
     winner_ev = np.where(clinton_won, clinton_ev, ev.sum() - clinton_ev)
-    decided = winner_ev >= threshold                           # 269-269 ties have no winner
-    lead = np.where(clinton_won[:, None], margins, -margins)   # the winner's margins
-    order = np.argsort(-lead, axis=1, kind="stable")           # winner's strongest state first
+    decided = winner_ev >= threshold  # 269-269 ties have no winner
+    lead = np.where(clinton_won[:, None], margins, -margins)  # the winner's margins
+    order = np.argsort(-lead, axis=1, kind="stable")  # winner's strongest state first
     reached = np.cumsum(ev[order], axis=1) >= threshold
     position = np.argmax(reached, axis=1)
     tipping = order[np.arange(len(order)), position][decided]
     counts = np.bincount(tipping, minlength=len(states)) / len(margins)
     return pd.Series(counts, index=list(states), name="p_tipping_point").sort_values(
-        ascending=False, kind="stable")
+        ascending=False, kind="stable"
+    )
 
 
-def simulate_national_sd_grid(averages: pd.DataFrame, electoral_votes: pd.Series,
-                              national_sds, n_sims: int = 100_000, rng=None, *,
-                              state_sd: float = 0.0, df: float | None = None,
-                              se_column: str = "se", region_sd: float = 0.0,
-                              regions: dict[str, str] | None = None,
-                              tipping_point: bool = False) -> list[ElectionSims]:
+def simulate_national_sd_grid(
+    averages: pd.DataFrame,
+    electoral_votes: pd.Series,
+    national_sds,
+    n_sims: int = 100_000,
+    rng=None,
+    *,
+    state_sd: float = 0.0,
+    df: float | None = None,
+    se_column: str = "se",
+    region_sd: float = 0.0,
+    regions: dict[str, str] | None = None,
+    tipping_point: bool = False,
+) -> list[ElectionSims]:
     """:func:`simulate_elections` for several national SDs with common random numbers.
 
     The standard draws are made once and only rescaled, so entry ``j`` equals
@@ -423,8 +555,10 @@ def simulate_national_sd_grid(averages: pd.DataFrame, electoral_votes: pd.Series
     state_sd = _check_nonneg_real("state_sd", state_sd)
     region_sd = _check_nonneg_real("region_sd", region_sd)
     region_codes = _region_codes(states, regions) if region_sd > 0 else None
-    sds = [_check_nonneg_real("national_sd", s) for s in np.atleast_1d(
-        np.asarray(national_sds, dtype=object))]
+    sds = [
+        _check_nonneg_real("national_sd", s)
+        for s in np.atleast_1d(np.asarray(national_sds, dtype=object))
+    ]
     if not sds:
         raise ValueError("national_sds must hold at least one SD")
     generator = _as_generator(rng)
@@ -434,11 +568,11 @@ def simulate_national_sd_grid(averages: pd.DataFrame, electoral_votes: pd.Series
     # The [on board] model: margin_s = m_s + delta + eps_s,
     #   delta ~ N(0, national_sd^2) (shared), eps_s ~ N(0, se_s^2 + state_sd^2) (independent),
     #   plus, optionally, a regional error shared by the states of each region.
-    z_national = _unit_draws(generator, df, n_sims)                      # (n_sims,)
-    base = _unit_draws(generator, df, (n_sims, len(states)))             # (n_sims, n_states)
+    z_national = _unit_draws(generator, df, n_sims)  # (n_sims,)
+    base = _unit_draws(generator, df, (n_sims, len(states)))  # (n_sims, n_states)
     base *= np.sqrt(se**2 + state_sd**2)
     base += margin
-    if region_codes is not None:   # drawn last, so the other draws do not depend on it
+    if region_codes is not None:  # drawn last, so the other draws do not depend on it
         z_region = _unit_draws(generator, df, (n_sims, region_codes.max() + 1))
         base += region_sd * z_region[:, region_codes]
     ev_float = ev.astype(np.float64)
@@ -449,28 +583,40 @@ def simulate_national_sd_grid(averages: pd.DataFrame, electoral_votes: pd.Series
         np.add(base, national_error[:, None], out=margins)
         clinton_wins = margins > 0
         clinton_ev = (clinton_wins @ ev_float).astype(np.int64)
-        out.append(ElectionSims(
-            states=states,
-            electoral_votes=ev,
-            clinton_ev=clinton_ev,
-            trump_ev=total - clinton_ev,          # the states where Clinton's margin is <= 0
-            national_error=national_error,
-            p_state=np.count_nonzero(clinton_wins, axis=0) / n_sims,
-            national_sd=sd,
-            state_sd=state_sd,
-            region_sd=region_sd,
-            df=None if df is None else float(df),
-            tipping_point=(_tipping_points(margins, ev, threshold, states)
-                           if tipping_point else None),
-        ))
+        out.append(
+            ElectionSims(
+                states=states,
+                electoral_votes=ev,
+                clinton_ev=clinton_ev,
+                trump_ev=total - clinton_ev,  # the states where Clinton's margin is <= 0
+                national_error=national_error,
+                p_state=np.count_nonzero(clinton_wins, axis=0) / n_sims,
+                national_sd=sd,
+                state_sd=state_sd,
+                region_sd=region_sd,
+                df=None if df is None else float(df),
+                tipping_point=(
+                    _tipping_points(margins, ev, threshold, states) if tipping_point else None
+                ),
+            )
+        )
     return out
 
 
-def simulate_elections(averages: pd.DataFrame, electoral_votes: pd.Series,
-                       n_sims: int = 100_000, national_sd: float = 0.0, rng=None, *,
-                       state_sd: float = 0.0, df: float | None = None, se_column: str = "se",
-                       region_sd: float = 0.0, regions: dict[str, str] | None = None,
-                       tipping_point: bool = False) -> ElectionSims:
+def simulate_elections(
+    averages: pd.DataFrame,
+    electoral_votes: pd.Series,
+    n_sims: int = 100_000,
+    national_sd: float = 0.0,
+    rng=None,
+    *,
+    state_sd: float = 0.0,
+    df: float | None = None,
+    se_column: str = "se",
+    region_sd: float = 0.0,
+    regions: dict[str, str] | None = None,
+    tipping_point: bool = False,
+) -> ElectionSims:
     """Simulate ``n_sims`` Electoral Colleges from state poll averages.
 
     In simulation ``j`` Clinton's true margin in state ``s`` is
@@ -517,10 +663,19 @@ def simulate_elections(averages: pd.DataFrame, electoral_votes: pd.Series,
     ElectionSims
         ``.clinton_ev`` (n_sims,), ``.p_clinton_win`` = P(Clinton >= 270), ...
     """
-    return simulate_national_sd_grid(averages, electoral_votes, [national_sd], n_sims, rng,
-                                     state_sd=state_sd, df=df, se_column=se_column,
-                                     region_sd=region_sd, regions=regions,
-                                     tipping_point=tipping_point)[0]
+    return simulate_national_sd_grid(
+        averages,
+        electoral_votes,
+        [national_sd],
+        n_sims,
+        rng,
+        state_sd=state_sd,
+        df=df,
+        se_column=se_column,
+        region_sd=region_sd,
+        regions=regions,
+        tipping_point=tipping_point,
+    )[0]
 
 
 def winner_take_all_ev(results: pd.DataFrame) -> dict[str, int]:
@@ -537,8 +692,9 @@ def winner_take_all_ev(results: pd.DataFrame) -> dict[str, int]:
     return {"Clinton": clinton, "Trump": int(ev.sum()) - clinton}
 
 
-def ev_histogram(clinton_ev: np.ndarray, total: int = 538,
-                 bin_width: int = 10) -> tuple[np.ndarray, np.ndarray]:
+def ev_histogram(
+    clinton_ev: np.ndarray, total: int = 538, bin_width: int = 10
+) -> tuple[np.ndarray, np.ndarray]:
     """Fraction of simulations per bin of Clinton's electoral votes.
 
     Bins are ``[0, w), [w, 2w), ...`` up to past ``total``; with ``w`` = 10 (or any divisor of
@@ -554,14 +710,23 @@ def ev_histogram(clinton_ev: np.ndarray, total: int = 538,
     if clinton_ev.ndim != 1 or clinton_ev.size == 0:
         raise ValueError("clinton_ev must be a non-empty 1-d array of electoral votes")
     edges = np.arange(0, total + bin_width + 1, bin_width)
-    counts = np.bincount(np.asarray(clinton_ev, dtype=np.int64) // bin_width,
-                         minlength=len(edges) - 1)[: len(edges) - 1]
+    counts = np.bincount(
+        np.asarray(clinton_ev, dtype=np.int64) // bin_width, minlength=len(edges) - 1
+    )[: len(edges) - 1]
     return edges, counts / clinton_ev.size
 
 
-def p_win_given_national_error(averages: pd.DataFrame, electoral_votes: pd.Series, shifts,
-                               n_sims: int = 20_000, rng=None, *, state_sd: float = 0.0,
-                               df: float | None = None, se_column: str = "se") -> np.ndarray:
+def p_win_given_national_error(
+    averages: pd.DataFrame,
+    electoral_votes: pd.Series,
+    shifts,
+    n_sims: int = 20_000,
+    rng=None,
+    *,
+    state_sd: float = 0.0,
+    df: float | None = None,
+    se_column: str = "se",
+) -> np.ndarray:
     """P(Clinton >= 270 | delta) for each national error ``delta`` in ``shifts`` (points).
 
     Given the latent national error the states are independent again: this is the naive
@@ -592,8 +757,10 @@ def polling_errors(averages: pd.DataFrame, results: pd.DataFrame) -> pd.DataFram
     of poll respondents for neither Clinton nor Trump, if ``averages`` has ``clinton`` and
     ``trump``) and ``others_actual`` (percent of votes for neither).
     """
-    for name, frame, columns in (("averages", averages, ("margin", "se")),
-                                 ("results", results, ("state", "clinton", "trump", "others"))):
+    for name, frame, columns in (
+        ("averages", averages, ("margin", "se")),
+        ("results", results, ("state", "clinton", "trump", "others")),
+    ):
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(f"{name} must be a DataFrame, got {type(frame).__name__}")
         missing = [c for c in columns if c not in frame.columns]
@@ -604,10 +771,12 @@ def polling_errors(averages: pd.DataFrame, results: pd.DataFrame) -> pd.DataFram
     if unknown:
         raise KeyError(f"averages has state(s) not in results: {unknown}")
     actual = actual.loc[averages.index]
-    out = pd.DataFrame({
-        "poll_margin": averages["margin"],
-        "actual_margin": actual["clinton"] - actual["trump"],
-    })
+    out = pd.DataFrame(
+        {
+            "poll_margin": averages["margin"],
+            "actual_margin": actual["clinton"] - actual["trump"],
+        }
+    )
     out["error"] = out["actual_margin"] - out["poll_margin"]
     out["z"] = out["error"] / averages["se"]
     if {"clinton", "trump"} <= set(averages.columns):
@@ -620,8 +789,16 @@ def polling_errors(averages: pd.DataFrame, results: pd.DataFrame) -> pd.DataFram
 # Figures (used by the notebook and the explorer)
 # ---------------------------------------------------------------------------------------------
 
-def plot_ev_histogram(ax, clinton_ev: np.ndarray, *, total: int = 538, bin_width: int = 10,
-                      actual: int | None = None, colors: dict | None = None):
+
+def plot_ev_histogram(
+    ax,
+    clinton_ev: np.ndarray,
+    *,
+    total: int = 538,
+    bin_width: int = 10,
+    actual: int | None = None,
+    colors: dict | None = None,
+):
     """Histogram of Clinton's electoral votes on ``ax``: red bins are Trump wins, blue Clinton's.
 
     ``actual`` draws the 2016 outcome as the model counts it (233, see the module docstring).
@@ -633,23 +810,41 @@ def plot_ev_histogram(ax, clinton_ev: np.ndarray, *, total: int = 538, bin_width
     edges, fractions = ev_histogram(clinton_ev, total, bin_width)
     threshold = total // 2 + 1
     clinton_side = edges[:-1] >= threshold
-    trump = ax.stairs(np.where(clinton_side, 0, fractions), edges, fill=True,
-                      color=colors["Trump"], alpha=0.8, label="Trump wins")
-    clinton = ax.stairs(np.where(clinton_side, fractions, 0), edges, fill=True,
-                        color=colors["Clinton"], alpha=0.8, label="Clinton wins")
+    trump = ax.stairs(
+        np.where(clinton_side, 0, fractions),
+        edges,
+        fill=True,
+        color=colors["Trump"],
+        alpha=0.8,
+        label="Trump wins",
+    )
+    clinton = ax.stairs(
+        np.where(clinton_side, fractions, 0),
+        edges,
+        fill=True,
+        color=colors["Clinton"],
+        alpha=0.8,
+        label="Clinton wins",
+    )
     ax.axvline(threshold, color="k", lw=1, ls=":")
-    ax.text(threshold, 0.98, f" {threshold}", transform=ax.get_xaxis_transform(), va="top",
-            fontsize=8)
+    ax.text(
+        threshold, 0.98, f" {threshold}", transform=ax.get_xaxis_transform(), va="top", fontsize=8
+    )
     if actual is not None:
-        ax.axvline(actual, color=colors["truth"], lw=2,
-                   label=f"2016 result as counted\nhere: Clinton {actual}")
+        ax.axvline(
+            actual,
+            color=colors["truth"],
+            lw=2,
+            label=f"2016 result as counted\nhere: Clinton {actual}",
+        )
     ax.set_xlabel("Clinton's electoral votes")
     ax.set_ylabel(f"fraction per {bin_width} EV")
     return trump, clinton
 
 
-def plot_published_forecasts(ax, published: dict[str, float] | None = None,
-                             x: float | None = None) -> None:
+def plot_published_forecasts(
+    ax, published: dict[str, float] | None = None, x: float | None = None
+) -> None:
     """Dashed horizontal lines at the published final 2016 forecasts, labelled at ``x``.
 
     Labels are kept apart where lines crowd; 0.99 is written ">99%" (what the Princeton
@@ -662,6 +857,13 @@ def plot_published_forecasts(ax, published: dict[str, float] | None = None,
         ax.axhline(prob, color="0.5", lw=0.8, ls="--")
         below = previous is not None and previous - prob < 0.03
         label = ">99%" if prob >= 0.99 else f"{prob:.0%}"
-        ax.text(x, prob, f"{name} {label}", ha="right", va="top" if below else "bottom",
-                fontsize=7, color="0.3")
+        ax.text(
+            x,
+            prob,
+            f"{name} {label}",
+            ha="right",
+            va="top" if below else "bottom",
+            fontsize=7,
+            color="0.3",
+        )
         previous = prob

@@ -259,10 +259,10 @@ def em_frames(
 
 def _fmt_params(p: mixture.MixtureParams) -> str:
     v = p.variances
-    sigma = (
-        f"σ² = {v[0]:.2f}" if np.isclose(v[0], v[1]) else f"σ₀² = {v[0]:.2f}, σ₁² = {v[1]:.2f}"
+    sigma = f"σ² = {v[0]:.2f}" if np.isclose(v[0], v[1]) else f"σ₀² = {v[0]:.2f}, σ₁² = {v[1]:.2f}"
+    return (
+        f"μ₀ = {p.means[0]:.2f} in, μ₁ = {p.means[1]:.2f} in, {sigma} in², π = {p.weights[1]:.3f}"
     )
-    return f"μ₀ = {p.means[0]:.2f} in, μ₁ = {p.means[1]:.2f} in, {sigma} in², π = {p.weights[1]:.3f}"
 
 
 def _sup(t: int) -> str:
@@ -452,7 +452,11 @@ class EMFigure:
         # The artists a frame changes, per panel (the lower-bound panel is redrawn whole).
         self._moving = {
             self.ax_hist: [
-                self.line_f, self.line_m, self.line_mix, self.title_hist, self.note_hist
+                self.line_f,
+                self.line_m,
+                self.line_mix,
+                self.title_hist,
+                self.note_hist,
             ],
             self.ax_resp: [self.scatter],
             self.ax_ll: [self.ll_now, self.ll_vline],
@@ -641,8 +645,9 @@ class EMFigure:
         box = Bbox.intersection(legend.get_window_extent(renderer).padded(2), self.figure.bbox)
         bound_legend = (box, self.canvas.copy_from_bbox(box))
         legend.draw(renderer)
-        return _Background(dpi, self.canvas.copy_from_bbox(self.figure.bbox), tuple(legends),
-                           bound_legend)
+        return _Background(
+            dpi, self.canvas.copy_from_bbox(self.figure.bbox), tuple(legends), bound_legend
+        )
 
     def png(self, dpi: float = EXPLORER_DPI) -> bytes:
         """The current frame as PNG bytes (zlib level 1: fast to encode, and to decode)."""
@@ -764,9 +769,15 @@ def plot_em_small_multiples(
     fig.colorbar(mappable, ax=axes.tolist(), shrink=0.6, label="q(male) (ticks at the bottom)")
     fits = "; ".join(
         f"θ{_sup(t)}: μ₀ = {frames.params[t].means[0]:.1f}, μ₁ = {frames.params[t].means[1]:.1f}, "
-        f"π = {frames.params[t].weights[1]:.2f}, ℓ = {frames.log_likelihoods[t]:.1f}" for t in ts)
-    return describe(fig, (
-        f"{len(ts)} panels of EM on the heights, after iterations {', '.join(map(str, ts))}: "
-        "each shows the histogram of heights, the two weighted component densities (female "
-        "and male) and each person as a tick coloured by q(male) from female to male. "
-        f"The fits: {fits}."))
+        f"π = {frames.params[t].weights[1]:.2f}, ℓ = {frames.log_likelihoods[t]:.1f}"
+        for t in ts
+    )
+    return describe(
+        fig,
+        (
+            f"{len(ts)} panels of EM on the heights, after iterations {', '.join(map(str, ts))}: "
+            "each shows the histogram of heights, the two weighted component densities (female "
+            "and male) and each person as a tick coloured by q(male) from female to male. "
+            f"The fits: {fits}."
+        ),
+    )

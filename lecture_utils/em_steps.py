@@ -72,7 +72,8 @@ def plot_em_iterations(
     edges = np.arange(x.min() - bin_width, x.max() + 2 * bin_width, bin_width)
     grid = np.linspace(edges[0], edges[-1], 400)
     cmap = LinearSegmentedColormap.from_list(
-        "component_0_1", [COLORS["component"][0], "#c8c8c8", COLORS["component"][1]])
+        "component_0_1", [COLORS["component"][0], "#c8c8c8", COLORS["component"][1]]
+    )
     densities = [mixture.component_densities(grid, trace.params[t]) for t in ts]
     hist_top = np.histogram(x, bins=edges, density=True)[0].max()
     top = 1.12 * max(hist_top, max(d.sum(axis=1).max() for d in densities))
@@ -83,12 +84,23 @@ def plot_em_iterations(
     for ax, t, d in zip(axes, ts, densities):
         p = trace.params[t]
         ax.hist(x, bins=edges, density=True, color=COLORS["data"], alpha=0.45)
-        ax.plot(grid, d[:, 0], color=COLORS["component"][0], lw=2, label=f"{names[0]}: (1−π)N(μ₀, σ²)")
+        ax.plot(
+            grid, d[:, 0], color=COLORS["component"][0], lw=2, label=f"{names[0]}: (1−π)N(μ₀, σ²)"
+        )
         ax.plot(grid, d[:, 1], color=COLORS["component"][1], lw=2, label=f"{names[1]}: πN(μ₁, σ²)")
         ax.plot(grid, d.sum(axis=1), color="black", lw=1, ls="--", label="mixture p(x | θ)")
         q = mixture.e_step(x, p)[:, 1]
-        ax.scatter(x, np.full_like(x, -0.06 * top), c=q, cmap=cmap, vmin=0, vmax=1,
-                   marker="|", s=60, linewidths=0.8)
+        ax.scatter(
+            x,
+            np.full_like(x, -0.06 * top),
+            c=q,
+            cmap=cmap,
+            vmin=0,
+            vmax=1,
+            marker="|",
+            s=60,
+            linewidths=0.8,
+        )
         ax.set_ylim(-0.11 * top, top)
         where = "start" if t == 0 else f"after {t} iteration{'s' if t > 1 else ''}"
         last = ", converged" if t == trace.n_iter and trace.converged else ""
@@ -96,30 +108,42 @@ def plot_em_iterations(
             f"θ{slide_index(t)} ({where}{last}) · ℓ = {trace.log_likelihoods[t]:.1f}\n"
             f"μ₀ = {p.means[0]:.2f}, μ₁ = {p.means[1]:.2f}, σ² = {p.variances[0]:.3f}, "
             f"π = {p.weights[1]:.2f}",
-            fontsize=9)
-    for ax in axes[len(ts):]:
+            fontsize=9,
+        )
+    for ax in axes[len(ts) :]:
         ax.set_visible(False)
-    for ax in axes[(nrows - 1) * ncols:]:
+    for ax in axes[(nrows - 1) * ncols :]:
         ax.set_xlabel(unit)
     for ax in axes[::ncols]:
-        ax.set_ylabel(f"density (1/{unit.split('(')[-1].rstrip(')')})" if "(" in unit else "density")
+        ax.set_ylabel(
+            f"density (1/{unit.split('(')[-1].rstrip(')')})" if "(" in unit else "density"
+        )
     axes[0].legend(loc="upper left", fontsize=7.5)
-    fig.colorbar(axes[0].collections[0], ax=axes.tolist(), shrink=0.6,
-                 label=f"q(z = 1): responsibility of {names[1]}")
+    fig.colorbar(
+        axes[0].collections[0],
+        ax=axes.tolist(),
+        shrink=0.6,
+        label=f"q(z = 1): responsibility of {names[1]}",
+    )
     first, last = trace.params[ts[0]], trace.params[ts[-1]]
-    describe(fig, (
-        f"{len(ts)} small panels, one per EM iteration shown ({', '.join(str(t + 1) for t in ts)} "
-        f"in slide 12's numbering). Each shows the histogram of the data with the two fitted "
-        f"normal components and their sum. The components move from means "
-        f"{first.means[0]:.2f} and {first.means[1]:.2f} at the start to "
-        f"{last.means[0]:.2f} and {last.means[1]:.2f}, weight π from {first.weights[1]:.2f} to "
-        f"{last.weights[1]:.2f}; ticks under each histogram are the data points, coloured from "
-        f"{names[0]} to {names[1]} by their responsibility."))
+    describe(
+        fig,
+        (
+            f"{len(ts)} small panels, one per EM iteration shown ({', '.join(str(t + 1) for t in ts)} "
+            f"in slide 12's numbering). Each shows the histogram of the data with the two fitted "
+            f"normal components and their sum. The components move from means "
+            f"{first.means[0]:.2f} and {first.means[1]:.2f} at the start to "
+            f"{last.means[0]:.2f} and {last.means[1]:.2f}, weight π from {first.weights[1]:.2f} to "
+            f"{last.weights[1]:.2f}; ticks under each histogram are the data points, coloured from "
+            f"{names[0]} to {names[1]} by their responsibility."
+        ),
+    )
     return fig
 
 
-def plot_em_convergence(trace: mixture.EMTrace, *, marked: Sequence[int] = (),
-                        title: str = "EM") -> Figure:
+def plot_em_convergence(
+    trace: mixture.EMTrace, *, marked: Sequence[int] = (), title: str = "EM"
+) -> Figure:
     """Two panels: ℓ(θ⁽ᵗ⁾) against t, and ℓ_final − ℓ(θ⁽ᵗ⁾) on a log scale.
 
     ``marked`` (indices of ``trace.params``) are drawn as larger dots, e.g. the iterations of
@@ -134,17 +158,34 @@ def plot_em_convergence(trace: mixture.EMTrace, *, marked: Sequence[int] = (),
     ax_ll.plot(t, ll, "o-", ms=3, color=COLORS["bound"], lw=1.5)
     marked = [int(m) for m in marked]
     if marked:
-        ax_ll.plot(np.array(marked) + 1, ll[marked], "o", ms=7, mfc="none",
-                   color="black", label="drawn above")
+        ax_ll.plot(
+            np.array(marked) + 1,
+            ll[marked],
+            "o",
+            ms=7,
+            mfc="none",
+            color="black",
+            label="drawn above",
+        )
         ax_ll.legend(loc="lower right")
-    ax_ll.set(xlabel="iteration t (θ⁽ᵗ⁾; t = 1 is the start)", ylabel="log p(x | θ⁽ᵗ⁾)  (nats)",
-              title=f"{title}: the log-likelihood never decreases")
+    ax_ll.set(
+        xlabel="iteration t (θ⁽ᵗ⁾; t = 1 is the start)",
+        ylabel="log p(x | θ⁽ᵗ⁾)  (nats)",
+        title=f"{title}: the log-likelihood never decreases",
+    )
     keep = gap > 0
     ax_gap.semilogy(t[keep], gap[keep], "o-", ms=3, color=COLORS["bound"], lw=1.5)
-    ax_gap.set(xlabel="iteration t", ylabel="ℓ(final) − ℓ(θ⁽ᵗ⁾)  (nats, log scale)",
-               title="distance to the limit (log scale)")
-    describe(fig, (
-        f"Left: the log-likelihood of {title} against the iteration, rising from {ll[0]:.1f} to "
-        f"{ll[-1]:.1f} nats in {trace.n_iter} iterations and never going down. Right: the "
-        f"distance to the final value on a log scale, falling to {gap[keep].min():.0e} nats."))
+    ax_gap.set(
+        xlabel="iteration t",
+        ylabel="ℓ(final) − ℓ(θ⁽ᵗ⁾)  (nats, log scale)",
+        title="distance to the limit (log scale)",
+    )
+    describe(
+        fig,
+        (
+            f"Left: the log-likelihood of {title} against the iteration, rising from {ll[0]:.1f} to "
+            f"{ll[-1]:.1f} nats in {trace.n_iter} iterations and never going down. Right: the "
+            f"distance to the final value on a log scale, falling to {gap[keep].min():.0e} nats."
+        ),
+    )
     return fig

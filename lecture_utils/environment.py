@@ -15,8 +15,9 @@ REQUIREMENTS = pathlib.Path(__file__).resolve().parent.parent / "requirements.tx
 _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s#;]+)")
 
 
-def pinned_versions(path: str | pathlib.Path = REQUIREMENTS,
-                    environment: dict[str, str] | None = None) -> dict[str, str]:
+def pinned_versions(
+    path: str | pathlib.Path = REQUIREMENTS, environment: dict[str, str] | None = None
+) -> dict[str, str]:
     """``{package: version}`` for every ``name==version`` line of a requirements file.
 
     A line with an environment marker (``ipykernel==6.31.0; python_version < "3.11"``) counts
@@ -32,8 +33,9 @@ def pinned_versions(path: str | pathlib.Path = REQUIREMENTS,
         try:
             requirement = Requirement(text)
         except InvalidRequirement as exc:
-            raise ValueError(f"{path}, line {number}: {text!r} is not a valid requirement "
-                             f"({exc})") from None
+            raise ValueError(
+                f"{path}, line {number}: {text!r} is not a valid requirement ({exc})"
+            ) from None
         if requirement.marker is None or requirement.marker.evaluate(environment):
             pins[match.group(1)] = match.group(2)
     return pins
@@ -59,6 +61,9 @@ def check_environment(path: str | pathlib.Path = REQUIREMENTS, echo: bool = True
     if echo:
         print(f"{'package':<20} {'installed':<12} {'pinned':<12}")
         print("\n".join(rows))
-        print("\nAll pinned versions installed." if ok else
-              "\nSome versions differ from requirements.txt: run `make lab` to use the pinned set.")
+        print(
+            "\nAll pinned versions installed."
+            if ok
+            else "\nSome versions differ from requirements.txt: run `make lab` to use the pinned set."
+        )
     return ok

@@ -42,8 +42,10 @@ PIXEL_RATIO = 1
 #: The CSS class of the needs-a-kernel controls and of their note (see the module docstring).
 NEEDS_KERNEL = "explorer-needs-kernel"
 KERNEL_NOTE = "explorer-kernel-note"
-KERNEL_NOTE_TEXT = ("These controls need a running kernel (run the notebook in JupyterLab); "
-                    "the sliders above work without one.")
+KERNEL_NOTE_TEXT = (
+    "These controls need a running kernel (run the notebook in JupyterLab); "
+    "the sliders above work without one."
+)
 
 
 @dataclass(frozen=True)
@@ -54,13 +56,15 @@ class Frame:
     image: bytes
     alt: str
     readout: str
-    width_px: int   # CSS pixels the picture is shown at (the image has PIXEL_RATIO times more)
+    width_px: int  # CSS pixels the picture is shown at (the image has PIXEL_RATIO times more)
 
     def html(self) -> str:
         src = "data:image/webp;base64," + base64.b64encode(self.image).decode("ascii")
-        return (f'<div class="explorer-readout" role="status">{self.readout}</div>'
-                f'<img class="explorer-figure" src="{src}" alt="{html.escape(self.alt)}" '
-                f'style="width:{self.width_px}px;max-width:100%;height:auto">')
+        return (
+            f'<div class="explorer-readout" role="status">{self.readout}</div>'
+            f'<img class="explorer-figure" src="{src}" alt="{html.escape(self.alt)}" '
+            f'style="width:{self.width_px}px;max-width:100%;height:auto">'
+        )
 
 
 def encode_frame(rgba: np.ndarray, colors: int = 64) -> bytes:
@@ -73,16 +77,18 @@ def encode_frame(rgba: np.ndarray, colors: int = 64) -> bytes:
     from PIL import Image
 
     height, width, _ = rgba.shape
-    image = Image.frombuffer("RGBA", (width, height), np.ascontiguousarray(rgba), "raw",
-                             "RGBA", 0, 1).convert("RGB")
+    image = Image.frombuffer(
+        "RGBA", (width, height), np.ascontiguousarray(rgba), "raw", "RGBA", 0, 1
+    ).convert("RGB")
     image = image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE).convert("RGB")
     buffer = io.BytesIO()
     image.save(buffer, format="webp", lossless=True, method=4)
     return buffer.getvalue()
 
 
-def render_figure(fig, dpi: float = DPI, pixel_ratio: float = PIXEL_RATIO,
-                  freeze_layout: bool = False) -> np.ndarray:
+def render_figure(
+    fig, dpi: float = DPI, pixel_ratio: float = PIXEL_RATIO, freeze_layout: bool = False
+) -> np.ndarray:
     """Draw a matplotlib figure (Agg) and return its RGBA pixels at ``dpi * pixel_ratio``.
 
     ``freeze_layout``: after this draw, keep the layout the engine found (faster later frames;
@@ -98,13 +104,18 @@ def render_figure(fig, dpi: float = DPI, pixel_ratio: float = PIXEL_RATIO,
     return np.asarray(canvas.buffer_rgba())
 
 
-def frame_of(fig, alt: str, readout: str, dpi: float = DPI,
-             pixel_ratio: float = PIXEL_RATIO, colors: int = 64,
-             freeze_layout: bool = False) -> Frame:
+def frame_of(
+    fig,
+    alt: str,
+    readout: str,
+    dpi: float = DPI,
+    pixel_ratio: float = PIXEL_RATIO,
+    colors: int = 64,
+    freeze_layout: bool = False,
+) -> Frame:
     """Render ``fig`` as it is now into a :class:`Frame`."""
     rgba = render_figure(fig, dpi, pixel_ratio, freeze_layout)
-    return Frame(encode_frame(rgba, colors), alt, readout,
-                 round(fig.get_figwidth() * dpi))
+    return Frame(encode_frame(rgba, colors), alt, readout, round(fig.get_figwidth() * dpi))
 
 
 def _frame_widget(frame: Frame | str) -> widgets.HTML:
@@ -113,8 +124,9 @@ def _frame_widget(frame: Frame | str) -> widgets.HTML:
     return w
 
 
-def frame_stack(frames, links: Sequence[tuple[widgets.Widget, str]],
-                jslinks: list | None = None) -> widgets.Stack:
+def frame_stack(
+    frames, links: Sequence[tuple[widgets.Widget, str]], jslinks: list | None = None
+) -> widgets.Stack:
     """Nested Stacks over an n-dimensional grid of frames, one level per control.
 
     ``frames[i][j]...`` is the frame for index i of the first control, j of the second, ...;
@@ -170,10 +182,16 @@ class Explorer:
         How ``update(name=value)`` sets a control (default: ``controls[name].value = value``).
     """
 
-    def __init__(self, frames, links, controls: dict[str, widgets.Widget], *,
-                 static_figure: Callable[[], object],
-                 layout: Callable[[widgets.Widget], list] | None = None,
-                 setters: dict[str, Callable] | None = None) -> None:
+    def __init__(
+        self,
+        frames,
+        links,
+        controls: dict[str, widgets.Widget],
+        *,
+        static_figure: Callable[[], object],
+        layout: Callable[[widgets.Widget], list] | None = None,
+        setters: dict[str, Callable] | None = None,
+    ) -> None:
         self.controls = dict(controls)
         self.links = list(links)
         self._static_figure = static_figure
@@ -214,8 +232,9 @@ class Explorer:
         """Set controls by name, as a student would (the figure follows, in the browser too)."""
         unknown = set(state) - set(self.controls)
         if unknown:
-            raise ValueError(f"update() takes the controls {sorted(self.controls)}, "
-                             f"got {sorted(unknown)}")
+            raise ValueError(
+                f"update() takes the controls {sorted(self.controls)}, got {sorted(unknown)}"
+            )
         for name, value in state.items():
             setter = self._setters.get(name)
             if setter is not None:
@@ -237,8 +256,11 @@ class Explorer:
         self.jslinks: list = []
         self.figure = frame_stack(frames, self.links, self.jslinks)
         self.figure.add_class("explorer-stack")
-        rows = (self._layout(self.figure) if self._layout is not None
-                else [*self.controls.values(), self.figure])
+        rows = (
+            self._layout(self.figure)
+            if self._layout is not None
+            else [*self.controls.values(), self.figure]
+        )
         self.widget.children = rows
 
     def _sync(self, _change=None) -> None:
@@ -261,13 +283,24 @@ def kernel_note() -> widgets.HTML:
     return note
 
 
-def selection_slider(values, labels, value_index: int, description: str, *,
-                     width: str = "450px", tooltip: str | None = None) -> widgets.SelectionSlider:
+def selection_slider(
+    values,
+    labels,
+    value_index: int,
+    description: str,
+    *,
+    width: str = "450px",
+    tooltip: str | None = None,
+) -> widgets.SelectionSlider:
     """A slider over ``values`` shown as ``labels``, whose ``index`` picks the frame."""
     options = list(zip(labels, range(len(values))))
-    slider = widgets.SelectionSlider(options=options, index=int(value_index),
-                                     description=description, continuous_update=True,
-                                     style={"description_width": "initial"},
-                                     layout=widgets.Layout(width=width))
+    slider = widgets.SelectionSlider(
+        options=options,
+        index=int(value_index),
+        description=description,
+        continuous_update=True,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width=width),
+    )
     slider.tooltip = tooltip or description
     return slider

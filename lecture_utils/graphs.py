@@ -49,11 +49,11 @@ __all__ = [
 
 Kind = Literal["latent", "observed", "fixed"]
 
-_GRID_UNIT = 2.2   # cm per model unit: nodes 1 cm wide, legible at notebook width
-_MARGIN = 0.15     # model units of white space around the drawing
+_GRID_UNIT = 2.2  # cm per model unit: nodes 1 cm wide, legible at notebook width
+_MARGIN = 0.15  # model units of white space around the drawing
 _NOTE_COLOR = "0.35"
-_RIGHT = (7.0, -10.0), "left"     # label_offset, label_ha: a fixed node's label right of its dot
-_BELOW = (0.0, -23.0), "center"   # ... below its dot
+_RIGHT = (7.0, -10.0), "left"  # label_offset, label_ha: a fixed node's label right of its dot
+_BELOW = (0.0, -23.0), "center"  # ... below its dot
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,7 @@ class ModelGraph:
 # The models of the lecture, as data
 # ---------------------------------------------------------------------------------------------
 
+
 def _latent_variable_graph() -> ModelGraph:
     """Slide 4: hyperparameters -> latent structure -> observed output (the heights example)."""
     xr = 4.05  # column of the heights example, right of the graph
@@ -172,8 +173,14 @@ def _latent_variable_graph() -> ModelGraph:
         (xr, 1.0, "gender of a person\n(never seen)", "left"),
         (xr, 0.0, "their height\n(inches)", "left"),
     )
-    return ModelGraph("latent variable model (general form)", nodes, edges, (), notes,
-                      extent=(-0.1, -0.6, 6.2, 2.55))
+    return ModelGraph(
+        "latent variable model (general form)",
+        nodes,
+        edges,
+        (),
+        notes,
+        extent=(-0.1, -0.6, 6.2, 2.55),
+    )
 
 
 def _heights_graph() -> ModelGraph:
@@ -192,8 +199,9 @@ def _heights_graph() -> ModelGraph:
         (0.0, -1.05, r"$z_i \sim \mathrm{Bernoulli}(\pi)$", "left"),
         (2.0, -1.05, r"$x_i \mid z_i \sim \mathcal{N}(\mu_{z_i}, \sigma^2)$", "left"),
     )
-    return ModelGraph("heights and gender", nodes, edges, plates, notes,
-                      extent=(-0.35, -1.35, 4.3, 1.1))
+    return ModelGraph(
+        "heights and gender", nodes, edges, plates, notes, extent=(-0.35, -1.35, 4.3, 1.1)
+    )
 
 
 def _hierarchical_graph() -> ModelGraph:
@@ -213,16 +221,23 @@ def _hierarchical_graph() -> ModelGraph:
         (xr, 1.0, "true coaching effect\nin school $j$", "left"),
         (xr, 0.0, "measured effect $y_j$,\nknown std. error $\\sigma_j$", "left"),
     )
-    return ModelGraph("hierarchical model: eight schools", nodes, edges, plates, notes,
-                      extent=(0.0, -0.85, 5.3, 2.55))
+    return ModelGraph(
+        "hierarchical model: eight schools",
+        nodes,
+        edges,
+        plates,
+        notes,
+        extent=(0.0, -0.85, 5.3, 2.55),
+    )
 
 
 def _fish_graph(T: int) -> ModelGraph:
     """Slide 6: z_0 -> z_1 -> ... -> z_T, x_t <- z_t (t >= 1); mu -> z_0; sigma -> z_t; lam -> x_t."""
     dx = 1.15
     zs = tuple(GraphNode(f"z_{t}", f"$z_{{{t}}}$", dx * t, 1.0, "latent") for t in range(T + 1))
-    xs = tuple(GraphNode(f"x_{t}", f"$x_{{{t}}}$", dx * t, 0.0, "observed")
-               for t in range(1, T + 1))
+    xs = tuple(
+        GraphNode(f"x_{t}", f"$x_{{{t}}}$", dx * t, 0.0, "observed") for t in range(1, T + 1)
+    )
     mid = dx * (T + 1) / 2
     hyper = (
         GraphNode("mu", r"$\mu$", 0.0, 2.0, "fixed"),
@@ -240,8 +255,14 @@ def _fish_graph(T: int) -> ModelGraph:
         (-0.45, 1.0, "fish\nin pond", "right"),
         (-0.45, 0.0, "fish\ncounted", "right"),
     )
-    return ModelGraph(f"fish population HMM (T = {T})", hyper + zs + xs, edges, (), notes,
-                      extent=(-1.45, -1.5, dx * T + 0.5, 2.45))
+    return ModelGraph(
+        f"fish population HMM (T = {T})",
+        hyper + zs + xs,
+        edges,
+        (),
+        notes,
+        extent=(-1.45, -1.5, dx * T + 0.5, 2.45),
+    )
 
 
 def _election_graph() -> ModelGraph:
@@ -265,8 +286,14 @@ def _election_graph() -> ModelGraph:
         (0.0, 0.0, "published\npoll margins", "left"),
         (5.3, 0.55, "SD of the\nstate errors", "center"),
     )
-    return ModelGraph("election with a shared polling error", nodes, edges, plates, notes,
-                      extent=(-0.05, -0.95, 5.85, 2.85))
+    return ModelGraph(
+        "election with a shared polling error",
+        nodes,
+        edges,
+        plates,
+        notes,
+        extent=(-0.05, -0.95, 5.85, 2.85),
+    )
 
 
 def _fish_builder(T: int = 3) -> ModelGraph:
@@ -306,6 +333,7 @@ def model_structure(name: str, **kwargs) -> ModelGraph:
 # Drawing
 # ---------------------------------------------------------------------------------------------
 
+
 def draw(graph: ModelGraph, *, title: bool = False, dpi: float = 100) -> Figure:
     """Draw ``graph`` with daft and return the matplotlib Figure.
 
@@ -318,12 +346,21 @@ def draw(graph: ModelGraph, *, title: bool = False, dpi: float = 100) -> Figure:
     for n in graph.nodes:
         if not (x0 < n.x < x1 and y0 < n.y < top):
             raise ValueError(f"graph.extent {graph.extent} does not contain node {n.name!r}")
-    pgm = daft.PGM(shape=(x1 - x0, top - y0), origin=(x0, y0), grid_unit=_GRID_UNIT,
-                   node_unit=1.0, dpi=dpi)
+    pgm = daft.PGM(
+        shape=(x1 - x0, top - y0), origin=(x0, y0), grid_unit=_GRID_UNIT, node_unit=1.0, dpi=dpi
+    )
     for n in graph.nodes:
-        pgm.add_node(n.name, n.label, n.x, n.y, observed=n.kind == "observed",
-                     fixed=n.kind == "fixed", fontsize=12 if n.kind != "fixed" else 11.5,
-                     offset=n.label_offset, label_params={"ha": n.label_ha})
+        pgm.add_node(
+            n.name,
+            n.label,
+            n.x,
+            n.y,
+            observed=n.kind == "observed",
+            fixed=n.kind == "fixed",
+            fontsize=12 if n.kind != "fixed" else 11.5,
+            offset=n.label_offset,
+            label_params={"ha": n.label_ha},
+        )
     for parent, child in graph.edges:
         pgm.add_edge(parent, child, plot_params={"head_width": 0.18, "head_length": 0.26})
     for p in graph.plates:
@@ -331,11 +368,23 @@ def draw(graph: ModelGraph, *, title: bool = False, dpi: float = 100) -> Figure:
     pgm.render(dpi=dpi)  # daft moves fixed-node labels on every render: render exactly once
     ax = pgm.ax
     for x, y, text, ha in graph.notes:
-        ax.text(*_to_data(x, y, (x0, y0)), text, ha=ha, va="center", fontsize=9.5,
-                color=_NOTE_COLOR, linespacing=1.25)
+        ax.text(
+            *_to_data(x, y, (x0, y0)),
+            text,
+            ha=ha,
+            va="center",
+            fontsize=9.5,
+            color=_NOTE_COLOR,
+            linespacing=1.25,
+        )
     if title:
-        ax.text(*_to_data((x0 + x1) / 2, top - 0.2, (x0, y0)), graph.title, ha="center",
-                va="center", fontsize=12)
+        ax.text(
+            *_to_data((x0 + x1) / 2, top - 0.2, (x0, y0)),
+            graph.title,
+            ha="center",
+            va="center",
+            fontsize=12,
+        )
     fig = pgm.figure
     fig.set_layout_engine("none")
     fig.pgm = pgm
@@ -343,14 +392,29 @@ def draw(graph: ModelGraph, *, title: bool = False, dpi: float = 100) -> Figure:
     return describe(fig, graph_alt_text(graph))
 
 
-_KIND_WORDS = {"observed": "observed (shaded)", "latent": "latent (open circle)",
-               "fixed": "fixed parameter (dot)"}
+_KIND_WORDS = {
+    "observed": "observed (shaded)",
+    "latent": "latent (open circle)",
+    "fixed": "fixed parameter (dot)",
+}
 
 
 def plain_label(label: str) -> str:
     """A node label as plain text for alt text: ``r"$\\mu_0,\\ \\sigma^2$"`` -> ``μ_0, σ^2``."""
-    greek = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "lambda": "λ", "mu": "μ",
-             "pi": "π", "sigma": "σ", "tau": "τ", "theta": "θ", "dots": "…", "ldots": "…"}
+    greek = {
+        "alpha": "α",
+        "beta": "β",
+        "gamma": "γ",
+        "delta": "δ",
+        "lambda": "λ",
+        "mu": "μ",
+        "pi": "π",
+        "sigma": "σ",
+        "tau": "τ",
+        "theta": "θ",
+        "dots": "…",
+        "ldots": "…",
+    }
     text = label.replace("$", "")
     text = re.sub(r"\\([A-Za-z]+)", lambda m: greek.get(m.group(1), m.group(1)), text)
     text = text.replace("\\ ", " ").replace("\\,", " ").replace("{", "").replace("}", "")
@@ -366,8 +430,9 @@ def graph_alt_text(graph: ModelGraph) -> str:
         if nodes:
             parts.append(f"{_KIND_WORDS[kind].capitalize()}: {', '.join(nodes)}.")
     if graph.edges:
-        parts.append("Arrows: " + "; ".join(f"{names[a]} → {names[b]}" for a, b in graph.edges)
-                     + ".")
+        parts.append(
+            "Arrows: " + "; ".join(f"{names[a]} → {names[b]}" for a, b in graph.edges) + "."
+        )
     for plate in graph.plates:
         parts.append(f"Plate (repeated): {plain_label(plate.label)}.")
     return " ".join(parts)

@@ -40,11 +40,23 @@ from scipy.special import gammaln, log_ndtr, logsumexp, ndtri_exp
 from lecture_utils._validate import as_generator, finite, is_int, positive
 
 __all__ = [
-    "FishPosterior", "FishEMTrace", "ParticleFilterResult",
-    "forward_backward", "brute_force_log_likelihood",
-    "simulate_fish", "default_grid", "fish_transition", "fish_posterior", "fit_fish_em",
-    "particle_filter", "FishSweep", "posterior_sweep", "PondErrors", "filter_smoother_errors",
-    "FilterSteps", "filter_steps",
+    "FishPosterior",
+    "FishEMTrace",
+    "ParticleFilterResult",
+    "forward_backward",
+    "brute_force_log_likelihood",
+    "simulate_fish",
+    "default_grid",
+    "fish_transition",
+    "fish_posterior",
+    "fit_fish_em",
+    "particle_filter",
+    "FishSweep",
+    "posterior_sweep",
+    "PondErrors",
+    "filter_smoother_errors",
+    "FilterSteps",
+    "filter_steps",
 ]
 
 #: Probability mass the posterior may put next to an open end of the grid.
@@ -57,11 +69,13 @@ _PROB_TOL = 1e-8
 # Validation
 # ---------------------------------------------------------------------------------------------
 
+
 def _as_counts(x, name: str = "x") -> np.ndarray:
     """A 1-D array of non-negative integer counts, or a clear error."""
     arr = np.asarray(x)
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer)
-                                 or np.issubdtype(arr.dtype, np.floating)):
+    if arr.dtype == bool or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
         raise TypeError(f"{name} must be an array of integer counts, got dtype {arr.dtype}")
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D array of counts, got shape {arr.shape}")
@@ -75,7 +89,7 @@ def _as_counts(x, name: str = "x") -> np.ndarray:
     return arr.astype(np.int64)
 
 
-_positive, _finite, _check_rng = positive, finite, as_generator   # lecture_utils._validate
+_positive, _finite, _check_rng = positive, finite, as_generator  # lecture_utils._validate
 
 
 def _check_hmm(start_prob, trans_mat, rates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -83,8 +97,9 @@ def _check_hmm(start_prob, trans_mat, rates) -> tuple[np.ndarray, np.ndarray, np
     trans = np.asarray(trans_mat, dtype=float)
     lam = np.asarray(rates, dtype=float)
     if start.ndim != 1 or start.size < 1:
-        raise ValueError(f"start_prob must be a 1-D array of K >= 1 probabilities, "
-                         f"got shape {start.shape}")
+        raise ValueError(
+            f"start_prob must be a 1-D array of K >= 1 probabilities, got shape {start.shape}"
+        )
     K = start.size
     if trans.shape != (K, K):
         raise ValueError(f"trans_mat must have shape (K, K) = ({K}, {K}), got {trans.shape}")
@@ -108,12 +123,13 @@ def _check_hmm(start_prob, trans_mat, rates) -> tuple[np.ndarray, np.ndarray, np
 # Discrete Poisson HMM
 # ---------------------------------------------------------------------------------------------
 
+
 def _poisson_loglik(x: np.ndarray, rates: np.ndarray) -> np.ndarray:
     """log Poisson(x_t; rate_k), shape (T, K); a zero rate gives 0 for x = 0 and -inf above."""
     with np.errstate(divide="ignore", invalid="ignore"):
         log_rates = np.log(rates)
-        out = np.multiply.outer(x.astype(float), log_rates)   # x_t log(rate_k)
-    out[x == 0] = 0.0                                         # 0 * log 0 = 0
+        out = np.multiply.outer(x.astype(float), log_rates)  # x_t log(rate_k)
+    out[x == 0] = 0.0  # 0 * log 0 = 0
     out -= rates[None, :]
     out -= gammaln(x + 1.0)[:, None]
     return out
@@ -170,13 +186,15 @@ def _passes(log_emit: np.ndarray, start: np.ndarray, trans: np.ndarray) -> _Pass
     shift = log_emit.max(axis=1)
     if not np.all(np.isfinite(shift)):
         t = int(np.argmin(np.isfinite(shift)))
-        raise ValueError(f"x[{t}] is impossible under the model (every state has probability 0 "
-                         "of producing it); check x and rates")
-    emit = np.exp(log_emit - shift[:, None])          # max 1 in every row
+        raise ValueError(
+            f"x[{t}] is impossible under the model (every state has probability 0 "
+            "of producing it); check x and rates"
+        )
+    emit = np.exp(log_emit - shift[:, None])  # max 1 in every row
     big = emit >= _SKIP
     first = np.argmax(big, axis=1)
     last = K - np.argmax(big[:, ::-1], axis=1)
-    if np.mean(last - first) > 0.6 * K:                # nothing to gain
+    if np.mean(last - first) > 0.6 * K:  # nothing to gain
         first, last = np.zeros(T, int), np.full(T, K)
     # bandwidth: entries of trans further than `band` from the diagonal are all < _SKIP
     offdiag = np.abs(np.subtract.outer(np.arange(K), np.arange(K)))
@@ -192,7 +210,7 @@ def _passes(log_emit: np.ndarray, start: np.ndarray, trans: np.ndarray) -> _Pass
             c = cols[t]
             if t == 0:
                 pred = start[c]
-            else:       # rows: where the last belief is >= _SKIP of its max (skipped <= K * _SKIP)
+            else:  # rows: where the last belief is >= _SKIP of its max (skipped <= K * _SKIP)
                 r = cols[t - 1]
                 prev = alpha[t - 1, r]
                 keep = np.flatnonzero(prev >= _SKIP * prev.max())
@@ -202,7 +220,7 @@ def _passes(log_emit: np.ndarray, start: np.ndarray, trans: np.ndarray) -> _Pass
                 if not dense and hi - lo < c.stop - c.start:
                     pred = np.zeros(c.stop - c.start)
                     if hi > lo:
-                        pred[lo - c.start: hi - c.start] = alpha[t - 1, r] @ trans[r, lo:hi]
+                        pred[lo - c.start : hi - c.start] = alpha[t - 1, r] @ trans[r, lo:hi]
                 else:
                     pred = alpha[t - 1, r] @ trans[r, c]
             a = pred * emit[t, c]
@@ -210,8 +228,10 @@ def _passes(log_emit: np.ndarray, start: np.ndarray, trans: np.ndarray) -> _Pass
             if not scale[t] > 0:
                 if not dense:
                     break
-                raise ValueError(f"x[{t}] is impossible under the model given x[:{t}] "
-                                 "(probability 0); check x, trans_mat and rates")
+                raise ValueError(
+                    f"x[{t}] is impossible under the model given x[:{t}] "
+                    "(probability 0); check x, trans_mat and rates"
+                )
             alpha[t, c] = a / scale[t]
             bound += (2 * K + 1) * _SKIP / scale[t]
         else:
@@ -229,7 +249,7 @@ def _passes(log_emit: np.ndarray, start: np.ndarray, trans: np.ndarray) -> _Pass
         # keep it only if that is negligible against sum_i alpha_t(i) b_i, the posterior's scale
         if m.stop - m.start < w.size and _SKIP * w.max() > 1e-3 * _SKIP_TOL * (alpha[t, c] @ b):
             b = trans[c, n] @ w
-        beta[t, c] = b / b.max()       # any positive scale will do: only ratios are used
+        beta[t, c] = b / b.max()  # any positive scale will do: only ratios are used
     return _Passes(alpha, beta, scale, emit, shift)
 
 
@@ -279,21 +299,24 @@ def brute_force_log_likelihood(x, start_prob, trans_mat, rates) -> float:
     x = _as_counts(x)
     start, trans, lam = _check_hmm(start_prob, trans_mat, rates)
     T, K = x.size, start.size
-    if K ** T > 10**6:
+    if K**T > 10**6:
         raise ValueError(f"brute force over K**T = {K}**{T} paths is too many (limit 10**6)")
     log_emit = _poisson_loglik(x, lam)
     with np.errstate(divide="ignore"):
         log_start, log_trans = np.log(start), np.log(trans)
-    paths = np.array(list(itertools.product(range(K), repeat=T)))          # (K**T, T)
-    terms = (log_start[paths[:, 0]]
-             + log_emit[np.arange(T), paths].sum(axis=1)
-             + log_trans[paths[:, :-1], paths[:, 1:]].sum(axis=1))
+    paths = np.array(list(itertools.product(range(K), repeat=T)))  # (K**T, T)
+    terms = (
+        log_start[paths[:, 0]]
+        + log_emit[np.arange(T), paths].sum(axis=1)
+        + log_trans[paths[:, :-1], paths[:, 1:]].sum(axis=1)
+    )
     return float(logsumexp(terms))
 
 
 # ---------------------------------------------------------------------------------------------
 # The fish model: simulation
 # ---------------------------------------------------------------------------------------------
+
 
 def _truncated_normal(loc, sigma: float, rng: np.random.Generator) -> np.ndarray:
     """Draws from N(loc, sigma^2) truncated to [0, inf), one per loc, by the inverse CDF.
@@ -313,14 +336,15 @@ def _truncated_normal_from(loc, sigma: float, u):
     """The inverse CDF of N(loc, sigma^2) truncated to [0, inf), at the uniforms ``u``."""
     a = -loc / sigma
     with np.errstate(divide="ignore"):
-        tail = log_ndtr(-a)                                   # log P(Y >= a)
+        tail = log_ndtr(-a)  # log P(Y >= a)
         left = ndtri_exp(np.logaddexp(log_ndtr(a), np.log(u) + tail))
         right = -ndtri_exp(np.log1p(-u) + tail)
     return loc + sigma * np.where(a < 0, left, right)
 
 
-def simulate_fish(T: int, lam: float, mu: float, sigma: float,
-                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def simulate_fish(
+    T: int, lam: float, mu: float, sigma: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Simulate the fish population and the counts, slide 6.
 
     :math:`z_0 \\sim \\mathcal N(\\mu, \\sigma^2)`, :math:`z_t \\sim \\mathcal N(z_{t-1}, \\sigma^2)`,
@@ -367,6 +391,7 @@ def simulate_fish(T: int, lam: float, mu: float, sigma: float,
 # The fish model on a grid
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class FishPosterior:
     """The fish model's posterior on a uniform grid of populations.
@@ -395,8 +420,8 @@ class FishPosterior:
     smoothed: np.ndarray
     grid: np.ndarray
     smoothed0: np.ndarray
-    start: np.ndarray = field(repr=False)        # p(z_1) on the grid
-    transition: np.ndarray = field(repr=False)   # (G, G), see fish_transition
+    start: np.ndarray = field(repr=False)  # p(z_1) on the grid
+    transition: np.ndarray = field(repr=False)  # (G, G), see fish_transition
 
     @cached_property
     def predicted(self) -> np.ndarray:
@@ -419,8 +444,9 @@ class FishPosterior:
         return np.array([[np.interp(qq, c, edges) for c in cdf] for qq in np.atleast_1d(q)])
 
 
-def default_grid(x, lam: float, mu: float, sigma: float, spacing: float | None = None
-                 ) -> np.ndarray:
+def default_grid(
+    x, lam: float, mu: float, sigma: float, spacing: float | None = None
+) -> np.ndarray:
     """A uniform grid of populations that covers the posterior, spacing <= sigma/2.
 
     The range is the union of :math:`\\mu \\pm 6\\sigma` (the start) and of the populations
@@ -440,8 +466,10 @@ def default_grid(x, lam: float, mu: float, sigma: float, spacing: float | None =
     lo = max(lo, 0.0)
     n = int(np.ceil((hi - lo) / spacing)) + 1
     if n > 20_000:
-        raise ValueError(f"the default grid would need {n} points (sigma = {sigma} is tiny "
-                         "next to the range of populations); pass a grid")
+        raise ValueError(
+            f"the default grid would need {n} points (sigma = {sigma} is tiny "
+            "next to the range of populations); pass a grid"
+        )
     return lo + spacing * np.arange(n)
 
 
@@ -452,16 +480,19 @@ def _check_grid(grid, sigma: float) -> np.ndarray:
     if not np.all(np.isfinite(g)):
         raise ValueError("grid must be finite; it contains NaN or inf")
     if g[0] < 0:
-        raise ValueError(f"grid must be >= 0 (populations; the model is truncated at 0), "
-                         f"starts at {g[0]}")
+        raise ValueError(
+            f"grid must be >= 0 (populations; the model is truncated at 0), starts at {g[0]}"
+        )
     d = np.diff(g)
     if np.any(d <= 0):
         raise ValueError("grid must be strictly increasing")
     if np.ptp(d) > 1e-6 * d.mean():
         raise ValueError("grid must be uniformly spaced (e.g. np.linspace)")
     if d[0] > sigma * (1 + 1e-9):
-        raise ValueError(f"grid spacing {d[0]:.4g} is too coarse: it must be <= sigma = "
-                         f"{sigma:.4g} to resolve a step of the walk (sigma/2 or finer is best)")
+        raise ValueError(
+            f"grid spacing {d[0]:.4g} is too coarse: it must be <= sigma = "
+            f"{sigma:.4g} to resolve a step of the walk (sigma/2 or finer is best)"
+        )
     return g
 
 
@@ -482,8 +513,10 @@ def _fish_prior(grid: np.ndarray, mu: float, sigma: float) -> np.ndarray:
     p = np.exp(-0.5 * ((grid - mu) / sigma) ** 2)
     total = p.sum()
     if not total > 0:
-        raise ValueError(f"the grid [{grid[0]:.4g}, {grid[-1]:.4g}] does not cover the start "
-                         f"z_0 ~ N(mu={mu:.4g}, sigma={sigma:.4g}^2)")
+        raise ValueError(
+            f"the grid [{grid[0]:.4g}, {grid[-1]:.4g}] does not cover the start "
+            f"z_0 ~ N(mu={mu:.4g}, sigma={sigma:.4g}^2)"
+        )
     return p / total
 
 
@@ -495,16 +528,16 @@ class _FishPasses:
     prior0: np.ndarray
 
 
-def _fish_passes(x: np.ndarray, lam: float, mu: float, sigma: float, grid: np.ndarray
-                 ) -> _FishPasses:
+def _fish_passes(
+    x: np.ndarray, lam: float, mu: float, sigma: float, grid: np.ndarray
+) -> _FishPasses:
     trans = fish_transition(grid, sigma)
     prior0 = _fish_prior(grid, mu, sigma)
-    start = prior0 @ trans                                   # p(z_1): one step from z_0
+    start = prior0 @ trans  # p(z_1): one step from z_0
     p = _passes(_poisson_loglik(x, lam * grid), start, trans)
     # p(z_0 | x) = p(z_0) sum_j A_0j b_1(j) beta_1(j) / c_1
     s0 = prior0 * (trans @ (p.emit[0] * p.beta[0])) / p.scale[0]
-    post = FishPosterior(p.log_likelihood, p.alpha, p.posteriors, grid, s0 / s0.sum(), start,
-                         trans)
+    post = FishPosterior(p.log_likelihood, p.alpha, p.posteriors, grid, s0 / s0.sum(), start, trans)
     return _FishPasses(post, trans, p, prior0)
 
 
@@ -524,7 +557,8 @@ def _check_coverage(post: FishPosterior, mu: float, sigma: float) -> None:
             raise ValueError(
                 f"grid does not cover the posterior: up to {max(worst, prior_out):.2g} of the "
                 f"probability lies within 3 sigma of its {end} end (z = {edge:.4g}) or beyond; "
-                "extend the grid, or pass grid=None for a default grid")
+                "extend the grid, or pass grid=None for a default grid"
+            )
 
 
 def fish_posterior(x, lam: float, mu: float, sigma: float, grid=None) -> FishPosterior:
@@ -568,6 +602,7 @@ def fish_posterior(x, lam: float, mu: float, sigma: float, grid=None) -> FishPos
 # EM for lam and sigma, mu fixed
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class FishEMTrace:
     """EM for the fish model. Index 0 is the start; entry i is after i iterations.
@@ -600,17 +635,18 @@ def _expected_sq_steps(fp: _FishPasses, mu: float) -> float:
     (EM iterations became several times slower than single-threaded ones).
     """
     g, p = fp.posterior.grid, fp.passes
-    weighted = fp.trans * (g[None, :] - g[:, None]) ** 2            # A o D
-    prev = np.vstack([fp.prior0, p.alpha[:-1]])                    # alpha_0 .. alpha_{T-1}
-    right = p.emit * p.beta                                        # b_t beta_t (any scale)
-    norm = np.sum(prev * np.einsum("tj,ij->ti", right, fp.trans), axis=1)   # sum_ij of xi_t
+    weighted = fp.trans * (g[None, :] - g[:, None]) ** 2  # A o D
+    prev = np.vstack([fp.prior0, p.alpha[:-1]])  # alpha_0 .. alpha_{T-1}
+    right = p.emit * p.beta  # b_t beta_t (any scale)
+    norm = np.sum(prev * np.einsum("tj,ij->ti", right, fp.trans), axis=1)  # sum_ij of xi_t
     steps = np.sum(np.sum(prev * np.einsum("tj,ij->ti", right, weighted), axis=1) / norm)
     start = fp.posterior.smoothed0 @ (g - mu) ** 2
     return float(steps + start)
 
 
-def fit_fish_em(x, mu: float, lam0: float, sigma0: float, grid=None, max_iter: int = 200,
-                tol: float = 1e-8) -> FishEMTrace:
+def fit_fish_em(
+    x, mu: float, lam0: float, sigma0: float, grid=None, max_iter: int = 200, tol: float = 1e-8
+) -> FishEMTrace:
     """Learn :math:`\\lambda` and :math:`\\sigma` by EM with :math:`\\mu` fixed.
 
     E step: the smoothed posteriors on the grid (:func:`fish_posterior`) and the pairwise
@@ -651,8 +687,8 @@ def fit_fish_em(x, mu: float, lam0: float, sigma0: float, grid=None, max_iter: i
     if grid is None:
         lam_moment = max(x.mean(), 0.5) / mu if mu > 0 else lam
         a, b = default_grid(x, lam, mu, sigma), default_grid(x, lam_moment, mu, sigma)
-        top = max(a[-1], b[-1]) + 6 * sigma            # room for sigma to grow
-        grid = sigma / 4 * np.arange(int(np.ceil(top / (sigma / 4))) + 1)   # from z = 0
+        top = max(a[-1], b[-1]) + 6 * sigma  # room for sigma to grow
+        grid = sigma / 4 * np.arange(int(np.ceil(top / (sigma / 4))) + 1)  # from z = 0
     else:
         grid = _check_grid(grid, sigma)
     lams, sigmas, lls = [lam], [sigma], []
@@ -669,18 +705,20 @@ def fit_fish_em(x, mu: float, lam0: float, sigma0: float, grid=None, max_iter: i
         lam = float(x.sum() / fp.posterior.mean("smoothed").sum())
         sigma = float(np.sqrt(_expected_sq_steps(fp, mu) / (x.size + 1)))
         if sigma < grid[1] - grid[0]:
-            raise ValueError(f"EM's sigma shrank to {sigma:.4g}, below the grid spacing "
-                             f"{grid[1] - grid[0]:.4g}; pass a finer grid")
+            raise ValueError(
+                f"EM's sigma shrank to {sigma:.4g}, below the grid spacing "
+                f"{grid[1] - grid[0]:.4g}; pass a finer grid"
+            )
         lams.append(lam)
         sigmas.append(sigma)
     n = len(lls)
-    return FishEMTrace(np.array(lams[:n]), np.array(sigmas[:n]), np.array(lls), mu, grid,
-                       converged)
+    return FishEMTrace(np.array(lams[:n]), np.array(sigmas[:n]), np.array(lls), mu, grid, converged)
 
 
 # ---------------------------------------------------------------------------------------------
 # Bootstrap particle filter (an independent check of the grid)
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ParticleFilterResult:
@@ -692,8 +730,9 @@ class ParticleFilterResult:
     n_particles: int
 
 
-def particle_filter(x, lam: float, mu: float, sigma: float, n_particles: int,
-                    rng: np.random.Generator) -> ParticleFilterResult:
+def particle_filter(
+    x, lam: float, mu: float, sigma: float, n_particles: int, rng: np.random.Generator
+) -> ParticleFilterResult:
     """A bootstrap particle filter for the fish model (no grid at all).
 
     Particles start from :math:`z_0` (truncated normal, as in :func:`simulate_fish`), are moved
@@ -708,7 +747,7 @@ def particle_filter(x, lam: float, mu: float, sigma: float, n_particles: int,
     if not is_int(n_particles) or n_particles < 1:
         raise ValueError(f"n_particles must be an integer >= 1, got {n_particles!r}")
     n = int(n_particles)
-    z = _truncated_normal(np.full(n, mu), sigma, rng)                  # z_0
+    z = _truncated_normal(np.full(n, mu), sigma, rng)  # z_0
     ll = 0.0
     means = np.empty(x.size)
     for t, xt in enumerate(x):
@@ -753,20 +792,30 @@ def filter_steps(post: FishPosterior, x, lam: float, truth=None) -> FilterSteps:
     x = _as_counts(x)
     lam = _positive(lam, "lam")
     if x.size != post.filtered.shape[0]:
-        raise ValueError(f"x has {x.size} counts but the posterior has "
-                         f"{post.filtered.shape[0]} time steps")
+        raise ValueError(
+            f"x has {x.size} counts but the posterior has {post.filtered.shape[0]} time steps"
+        )
     dz = post.spacing
-    log_like = _poisson_loglik(x, lam * post.grid)          # (T, G)
+    log_like = _poisson_loglik(x, lam * post.grid)  # (T, G)
     like = np.exp(log_like - log_like.max(axis=1, keepdims=True))
     like /= like.sum(axis=1, keepdims=True) * dz
-    return FilterSteps(post.grid, post.predicted / dz, like, post.filtered / dz,
-                       post.mean("predicted"), post.mean("filtered"), x, lam,
-                       None if truth is None else np.asarray(truth, dtype=float))
+    return FilterSteps(
+        post.grid,
+        post.predicted / dz,
+        like,
+        post.filtered / dz,
+        post.mean("predicted"),
+        post.mean("filtered"),
+        x,
+        lam,
+        None if truth is None else np.asarray(truth, dtype=float),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Posteriors over a small grid of parameters (precomputed for the explorer widgets)
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FishSweep:
@@ -814,6 +863,7 @@ def posterior_sweep(x, mu: float, sigmas, lams, spacing: float | None = None) ->
 # Filtering against smoothing over many simulated ponds
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PondErrors:
     """Errors of the filtered and smoothed posterior means over many simulated ponds.
@@ -848,7 +898,7 @@ def _flush(a: np.ndarray) -> np.ndarray:
 def _interp_rows(q: float, cdf: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """``np.interp(q, row, edges)`` for every row of ``cdf`` (..., G), each nondecreasing."""
     G = edges.size
-    j = np.sum(cdf <= q, axis=-1) - 1                      # last cell with cdf <= q
+    j = np.sum(cdf <= q, axis=-1) - 1  # last cell with cdf <= q
     jj = np.clip(j, 0, G - 2)
     c0 = np.take_along_axis(cdf, jj[..., None], -1)[..., 0]
     c1 = np.take_along_axis(cdf, (jj + 1)[..., None], -1)[..., 0]
@@ -857,8 +907,15 @@ def _interp_rows(q: float, cdf: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.where(j < 0, edges[0], np.where(j >= G - 1, edges[-1], out))
 
 
-def filter_smoother_errors(n_ponds: int, T: int, lam: float, mu: float, sigma: float,
-                           rng: np.random.Generator, progress=None) -> PondErrors:
+def filter_smoother_errors(
+    n_ponds: int,
+    T: int,
+    lam: float,
+    mu: float,
+    sigma: float,
+    rng: np.random.Generator,
+    progress=None,
+) -> PondErrors:
     """Simulate ``n_ponds`` ponds (:func:`simulate_fish`) and score filtering and smoothing.
 
     Each pond is drawn with ``rng``, one after the other; then the posteriors of all ponds
@@ -892,7 +949,7 @@ def filter_smoother_errors(n_ponds: int, T: int, lam: float, mu: float, sigma: f
     # passes drop them (each row loses at most G * _SKIP of its mass); probabilities below
     # 1e-280 of a row's largest are set to 0, as subnormal numbers would slow the products.
     trans = fish_transition(grid, sigma)
-    start = _fish_prior(grid, mu, sigma) @ trans                         # p(z_1)
+    start = _fish_prior(grid, mu, sigma) @ trans  # p(z_1)
     banded = np.where(trans >= _SKIP * trans.max(axis=1, keepdims=True), trans, 0.0)
     forward_op, backward_op = sparse.csr_array(banded.T), sparse.csr_array(banded)
     log_emit = _poisson_loglik(xs.T.ravel(), lam * grid).reshape(T, n, grid.size)
@@ -901,13 +958,13 @@ def filter_smoother_errors(n_ponds: int, T: int, lam: float, mu: float, sigma: f
     filt = np.empty_like(emit)
     a = start[:, None] * emit[0]
     filt[0] = _flush(a / a.sum(axis=0))
-    for t in range(1, T):                                   # forward: predict, then update
+    for t in range(1, T):  # forward: predict, then update
         a = (forward_op @ filt[t - 1]) * emit[t]
         filt[t] = _flush(a / a.sum(axis=0))
     beta = np.ones((grid.size, n))
     smooth = np.empty_like(emit)
     smooth[-1] = filt[-1]
-    for t in range(T - 2, -1, -1):                          # backward, rescaled each step
+    for t in range(T - 2, -1, -1):  # backward, rescaled each step
         beta = _flush(backward_op @ (emit[t + 1] * beta))
         beta /= beta.max(axis=0)
         s = filt[t] * beta
@@ -916,9 +973,10 @@ def filter_smoother_errors(n_ponds: int, T: int, lam: float, mu: float, sigma: f
     out = np.empty((4, n))
     for row, p in ((0, filt), (1, smooth)):
         out[row] = np.sqrt(np.mean((np.einsum("tgn,g->tn", p, grid) - zs.T) ** 2, axis=0))
-        cdf = np.cumsum(p, axis=1).transpose(0, 2, 1)      # (T, n, G)
-        out[row + 2] = np.mean(_interp_rows(0.95, cdf, edges) - _interp_rows(0.05, cdf, edges),
-                               axis=0)
+        cdf = np.cumsum(p, axis=1).transpose(0, 2, 1)  # (T, n, G)
+        out[row + 2] = np.mean(
+            _interp_rows(0.95, cdf, edges) - _interp_rows(0.05, cdf, edges), axis=0
+        )
     return PondErrors(*out)
 
 

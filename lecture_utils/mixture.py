@@ -90,6 +90,7 @@ _WEIGHT_SUM_ATOL = 1e-8
 # Validation helpers
 # --------------------------------------------------------------------------------------------
 
+
 def _as_float_vector(values, name: str, *, allow_empty: bool = False) -> np.ndarray:
     """``values`` as a finite 1-D float64 array, or a TypeError/ValueError naming ``name``."""
     if isinstance(values, (str, bytes)):
@@ -155,6 +156,7 @@ def _check_rng(rng) -> np.random.Generator:
 # --------------------------------------------------------------------------------------------
 # Parameters and sampling
 # --------------------------------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class MixtureParams:
@@ -253,16 +255,21 @@ class MixtureParams:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, MixtureParams):
             return NotImplemented
-        return all(np.array_equal(getattr(self, f), getattr(other, f))
-                   for f in ("weights", "means", "variances"))
+        return all(
+            np.array_equal(getattr(self, f), getattr(other, f))
+            for f in ("weights", "means", "variances")
+        )
 
     __hash__ = None  # arrays are not hashable
 
     def __repr__(self) -> str:
         def fmt(a):
             return "[" + ", ".join(f"{v:.6g}" for v in a) + "]"
-        return (f"MixtureParams(weights={fmt(self.weights)}, means={fmt(self.means)}, "
-                f"variances={fmt(self.variances)})")
+
+        return (
+            f"MixtureParams(weights={fmt(self.weights)}, means={fmt(self.means)}, "
+            f"variances={fmt(self.variances)})"
+        )
 
 
 def sample_mixture(params: MixtureParams, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -298,6 +305,7 @@ def sample_mixture(params: MixtureParams, n: int, rng) -> tuple[np.ndarray, np.n
 # The computations of slides 10-12, on (K, n) arrays
 # --------------------------------------------------------------------------------------------
 
+
 def _log_joint(x: np.ndarray, params: MixtureParams, out: np.ndarray | None = None) -> np.ndarray:
     r"""The (K, n) table :math:`\log \pi_k + \log \mathcal N(x_i \mid \mu_k, \sigma_k^2)`.
 
@@ -317,8 +325,9 @@ def _log_joint(x: np.ndarray, params: MixtureParams, out: np.ndarray | None = No
     return table
 
 
-def _e_step(x: np.ndarray, params: MixtureParams,
-            out: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+def _e_step(
+    x: np.ndarray, params: MixtureParams, out: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
     r"""Responsibilities as (K, n) and the total log-likelihood, for :func:`run_em`.
 
     The same E step as :func:`e_step`, fused so that each exponential is computed once and
@@ -340,13 +349,13 @@ def _e_step(x: np.ndarray, params: MixtureParams,
     would not give us the exponentials back. ``tests/test_mixture.py`` checks this function
     against :func:`e_step` and :func:`log_likelihood`, which use ``logsumexp``.
     """
-    table = _log_joint(x, params, out)               # l_ik, (K, n)
-    shift = table.max(axis=0)                        # m_i
-    with np.errstate(invalid="ignore"):              # m_i = -inf is reported just below
+    table = _log_joint(x, params, out)  # l_ik, (K, n)
+    shift = table.max(axis=0)  # m_i
+    with np.errstate(invalid="ignore"):  # m_i = -inf is reported just below
         table -= shift
-        joint = np.exp(table, out=table)             # p(x_i, z_i = k | θ) · e^{-m_i}
-        evidence = joint.sum(axis=0)                 # p(x_i | θ) · e^{-m_i}
-        resp = np.divide(joint, evidence, out=joint) # Bayes' rule: r_ik
+        joint = np.exp(table, out=table)  # p(x_i, z_i = k | θ) · e^{-m_i}
+        evidence = joint.sum(axis=0)  # p(x_i | θ) · e^{-m_i}
+        resp = np.divide(joint, evidence, out=joint)  # Bayes' rule: r_ik
         log_px = shift.sum() + np.log(evidence).sum()  # sum_i log p(x_i | θ)
     if not np.isfinite(log_px):
         _raise_zero_probability(x, shift)
@@ -362,8 +371,13 @@ def _raise_zero_probability(x: np.ndarray, log_px: np.ndarray) -> None:
     )
 
 
-def _m_step(x: np.ndarray, resp_kn: np.ndarray, shared_variance: bool,
-            variance_floor: float, work: np.ndarray | None = None) -> MixtureParams:
+def _m_step(
+    x: np.ndarray,
+    resp_kn: np.ndarray,
+    shared_variance: bool,
+    variance_floor: float,
+    work: np.ndarray | None = None,
+) -> MixtureParams:
     """The M step on (K, n) responsibilities (see :func:`m_step`); ``work``: a (K, n) scratch."""
     n = x.size
     N = resp_kn.sum(axis=1)  # N_k = sum_i r_ik, the expected count of component k
@@ -374,15 +388,15 @@ def _m_step(x: np.ndarray, resp_kn: np.ndarray, shared_variance: bool,
             "its mean and variance are undefined; start EM from another init or use fewer "
             "components"
         )
-    weights = N / n                                   # pi_k = N_k / n
-    means = (resp_kn @ x) / N                         # mu_k = sum_i r_ik x_i / N_k
+    weights = N / n  # pi_k = N_k / n
+    means = (resp_kn @ x) / N  # mu_k = sum_i r_ik x_i / N_k
     sq = np.subtract(x[np.newaxis, :], means[:, np.newaxis], out=work)
-    np.square(sq, out=sq)                             # (x_i - mu_k)^2
-    scatter = np.einsum("kn,kn->k", resp_kn, sq)      # sum_i r_ik (x_i - mu_k)^2
+    np.square(sq, out=sq)  # (x_i - mu_k)^2
+    scatter = np.einsum("kn,kn->k", resp_kn, sq)  # sum_i r_ik (x_i - mu_k)^2
     if shared_variance:
         variances = np.full(means.size, scatter.sum() / n)  # sigma^2 = sum_k sum_i ... / n
     else:
-        variances = scatter / N                       # sigma_k^2 = sum_i r_ik (...)^2 / N_k
+        variances = scatter / N  # sigma_k^2 = sum_i r_ik (...)^2 / N_k
     if np.any(variances < variance_floor):
         variances = np.maximum(variances, variance_floor)
     if not np.all(variances >= MIN_VARIANCE):  # also catches NaN
@@ -404,7 +418,9 @@ def _resolve_floor(x: np.ndarray, variance_floor: float | None) -> float:
             raise ValueError("x is too spread out: its variance overflows float64")
         return floor
     if not is_real(variance_floor):
-        raise TypeError(f"variance_floor must be a number or None, got {type(variance_floor).__name__}")
+        raise TypeError(
+            f"variance_floor must be a number or None, got {type(variance_floor).__name__}"
+        )
     if not np.isfinite(variance_floor) or variance_floor < 0:
         raise ValueError(f"variance_floor must be a finite number >= 0, got {variance_floor}")
     return float(variance_floor)
@@ -434,11 +450,11 @@ def e_step(x, params: MixtureParams) -> np.ndarray:
     """
     x = _check_data(x)
     params = _check_params(params)
-    log_joint = _log_joint(x, params)                 # log p(x_i, z_i = k | θ), (K, n)
-    log_px = logsumexp(log_joint, axis=0)             # log p(x_i | θ), (n,)
+    log_joint = _log_joint(x, params)  # log p(x_i, z_i = k | θ), (K, n)
+    log_px = logsumexp(log_joint, axis=0)  # log p(x_i | θ), (n,)
     if not np.all(np.isfinite(log_px)):
         _raise_zero_probability(x, log_px)
-    return np.exp(log_joint - log_px).T               # p(z_i = k | x_i, θ), (n, K)
+    return np.exp(log_joint - log_px).T  # p(z_i = k | x_i, θ), (n, K)
 
 
 def posterior_from_params(x, params: MixtureParams) -> np.ndarray:
@@ -450,8 +466,9 @@ def posterior_from_params(x, params: MixtureParams) -> np.ndarray:
     return e_step(x, params)
 
 
-def m_step(x, resp, shared_variance: bool = True,
-           variance_floor: float | None = None) -> MixtureParams:
+def m_step(
+    x, resp, shared_variance: bool = True, variance_floor: float | None = None
+) -> MixtureParams:
     r"""M step of slide 12: :math:`θ = \arg\max_θ E_{z \sim q}[\log p(x, z \mid θ)]`.
 
     With :math:`N_k = \sum_i r_{ik}`,
@@ -496,8 +513,9 @@ def m_step(x, resp, shared_variance: bool = True,
     return _m_step(x, resp.T, bool(shared_variance), floor)
 
 
-def mle_from_labels(x, z, K: int | None = None, shared_variance: bool = True,
-                    variance_floor: float | None = 0.0) -> MixtureParams:
+def mle_from_labels(
+    x, z, K: int | None = None, shared_variance: bool = True, variance_floor: float | None = 0.0
+) -> MixtureParams:
     r"""θ from z (the warm-up of slide 10): the maximum-likelihood θ when the labels are known.
 
     .. math::
@@ -622,7 +640,7 @@ def brute_force_log_likelihood(x, params: MixtureParams, max_terms: int = 2**24)
     n, K = x.size, params.K
     if not is_int(max_terms):
         raise TypeError(f"max_terms must be an int, got {type(max_terms).__name__}")
-    n_terms = K ** n
+    n_terms = K**n
     if n_terms > max_terms:
         raise ValueError(
             f"x has n = {n} points, so the brute-force sum has K^n = {K}^{n} = {n_terms:.3g} "
@@ -631,15 +649,16 @@ def brute_force_log_likelihood(x, params: MixtureParams, max_terms: int = 2**24)
     with np.errstate(divide="ignore"):
         # per point i and label k: log pi_k + log N(x_i | mu_k, sigma_k^2), shape (n, K)
         log_terms = np.log(params.weights)[np.newaxis, :] + norm.logpdf(
-            x[:, np.newaxis], loc=params.means, scale=params.stds)
+            x[:, np.newaxis], loc=params.means, scale=params.stds
+        )
     powers = K ** np.arange(n, dtype=np.int64)  # z_i = (index // K^i) % K
     rows = np.arange(n)
     total = -np.inf
     chunk = max(1, 2**16)
     for start in range(0, n_terms, chunk):
         index = np.arange(start, min(start + chunk, n_terms), dtype=np.int64)
-        z = (index[:, np.newaxis] // powers) % K             # (m, n): one label vector per row
-        log_p_xz = log_terms[rows, z].sum(axis=1)           # log p(x, z | θ) for each z
+        z = (index[:, np.newaxis] // powers) % K  # (m, n): one label vector per row
+        log_p_xz = log_terms[rows, z].sum(axis=1)  # log p(x, z | θ) for each z
         total = np.logaddexp(total, logsumexp(log_p_xz))
     return float(total)
 
@@ -647,6 +666,7 @@ def brute_force_log_likelihood(x, params: MixtureParams, max_terms: int = 2**24)
 # --------------------------------------------------------------------------------------------
 # The EM algorithm (slide 12) and its trace
 # --------------------------------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class EMTrace:
@@ -724,9 +744,15 @@ class EMTrace:
         return self.params[-1]
 
 
-def run_em(x, init: MixtureParams, max_iter: int = 100, tol: float = 1e-6,
-           shared_variance: bool = True, variance_floor: float | None = None,
-           store_responsibilities: bool = False) -> EMTrace:
+def run_em(
+    x,
+    init: MixtureParams,
+    max_iter: int = 100,
+    tol: float = 1e-6,
+    shared_variance: bool = True,
+    variance_floor: float | None = None,
+    store_responsibilities: bool = False,
+) -> EMTrace:
     r"""Run EM (slide 12) from ``init`` and return the whole trace.
 
     Each iteration t = 1, 2, ... is an E step :math:`q^{(t)} = p(z \mid x, θ^{(t)})` followed by an M step
@@ -776,7 +802,7 @@ def run_em(x, init: MixtureParams, max_iter: int = 100, tol: float = 1e-6,
     # two (K, n) buffers reused by every iteration: the table that becomes the
     # responsibilities, and the M step's scratch
     table, work = np.empty((init.K, x.size)), np.empty((init.K, x.size))
-    resp, ll = _e_step(x, init, out=table)                 # E step on θ^(1), the start
+    resp, ll = _e_step(x, init, out=table)  # E step on θ^(1), the start
     floor = _resolve_floor(x, variance_floor)
     params: list[MixtureParams] = [init]
     log_likelihoods = [ll]
@@ -784,7 +810,7 @@ def run_em(x, init: MixtureParams, max_iter: int = 100, tol: float = 1e-6,
     converged = False
     for _ in range(int(max_iter)):
         theta = _m_step(x, resp, shared_variance, floor, work)  # M step: θ^(t+1)
-        resp, ll_new = _e_step(x, theta, out=table)        # E step: q^(t+1), log p(x | θ^(t+1))
+        resp, ll_new = _e_step(x, theta, out=table)  # E step: q^(t+1), log p(x | θ^(t+1))
         params.append(theta)
         log_likelihoods.append(ll_new)
         if stored is not None:
@@ -793,14 +819,24 @@ def run_em(x, init: MixtureParams, max_iter: int = 100, tol: float = 1e-6,
             converged = True
             break
         ll = ll_new
-    return EMTrace(params=params, log_likelihoods=np.array(log_likelihoods), converged=converged,
-                   n_iter=len(params) - 1, x=x, shared_variance=shared_variance, resp=stored,
-                   tol=float(tol), max_iter=int(max_iter), variance_floor=variance_floor)
+    return EMTrace(
+        params=params,
+        log_likelihoods=np.array(log_likelihoods),
+        converged=converged,
+        n_iter=len(params) - 1,
+        x=x,
+        shared_variance=shared_variance,
+        resp=stored,
+        tol=float(tol),
+        max_iter=int(max_iter),
+        variance_floor=variance_floor,
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # The alternative to EM: maximise log p(x | θ) directly with a general-purpose optimiser
 # --------------------------------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class DirectFit:
@@ -835,8 +871,9 @@ class DirectFit:
     message: str
 
 
-def _direct_pack(params: MixtureParams, shared_variance: bool, centre: float,
-                 scale: float) -> np.ndarray:
+def _direct_pack(
+    params: MixtureParams, shared_variance: bool, centre: float, scale: float
+) -> np.ndarray:
     """θ -> the unconstrained vector (means, log variances, logits), on standardised data."""
     means = (params.means - centre) / scale
     log_var = np.log(params.variances / scale**2)
@@ -850,14 +887,20 @@ def _direct_unpack(u: np.ndarray, K: int, shared_variance: bool) -> tuple:
     """The unconstrained vector -> (means, variances, weights) on standardised data."""
     means = u[:K]
     n_var = 1 if shared_variance else K
-    variances = np.exp(np.broadcast_to(u[K:K + n_var], (K,)))
-    logits = np.concatenate([[0.0], u[K + n_var:]])
+    variances = np.exp(np.broadcast_to(u[K : K + n_var], (K,)))
+    logits = np.concatenate([[0.0], u[K + n_var :]])
     weights = np.exp(logits - logsumexp(logits))  # softmax: every weight in (0, 1), sum 1
     return means, variances, weights
 
 
-def fit_direct(x, init: MixtureParams, *, shared_variance: bool = True, max_iter: int = 1000,
-               gtol: float = 1e-9) -> DirectFit:
+def fit_direct(
+    x,
+    init: MixtureParams,
+    *,
+    shared_variance: bool = True,
+    max_iter: int = 1000,
+    gtol: float = 1e-9,
+) -> DirectFit:
     r"""Maximise :math:`\log p(x \mid θ)` directly with ``scipy.optimize.minimize`` (BFGS).
 
     The alternative to :func:`run_em` (slide 9's method 2 without EM). The constraints
@@ -940,12 +983,15 @@ def fit_direct(x, init: MixtureParams, *, shared_variance: bool = True, max_iter
     def negative(u):
         means, variances, weights = _direct_unpack(u, K, shared_variance)
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            log_joint = (np.log(weights)[:, None] - 0.5 * (_LOG_2PI + np.log(variances))[:, None]
-                         - (xs[None, :] - means[:, None]) ** 2 / (2 * variances[:, None]))
+            log_joint = (
+                np.log(weights)[:, None]
+                - 0.5 * (_LOG_2PI + np.log(variances))[:, None]
+                - (xs[None, :] - means[:, None]) ** 2 / (2 * variances[:, None])
+            )
             log_px = logsumexp(log_joint, axis=0)
         if not np.all(np.isfinite(log_px)):
             return np.inf, np.zeros_like(u)
-        r = np.exp(log_joint - log_px)                      # responsibilities, (K, n)
+        r = np.exp(log_joint - log_px)  # responsibilities, (K, n)
         diff = xs[None, :] - means[:, None]
         g_means = (r * diff).sum(axis=1) / variances
         g_logvar = (r * (diff**2 / (2 * variances[:, None]) - 0.5)).sum(axis=1)
@@ -957,8 +1003,7 @@ def fit_direct(x, init: MixtureParams, *, shared_variance: bool = True, max_iter
 
     def to_params(u) -> MixtureParams:
         means, variances, weights = _direct_unpack(u, K, shared_variance)
-        return MixtureParams(weights / weights.sum(), centre + scale * means,
-                             variances * scale**2)
+        return MixtureParams(weights / weights.sum(), centre + scale * means, variances * scale**2)
 
     u0 = _direct_pack(init, shared_variance, centre, scale)
     path = [u0.copy()]
@@ -968,19 +1013,31 @@ def fit_direct(x, init: MixtureParams, *, shared_variance: bool = True, max_iter
         n_calls[0] += 1
         return negative(u)
 
-    result = minimize(counted, u0, jac=True, method="BFGS",
-                      callback=lambda u: path.append(np.array(u, copy=True)),
-                      options={"maxiter": int(max_iter), "gtol": float(gtol)})
+    result = minimize(
+        counted,
+        u0,
+        jac=True,
+        method="BFGS",
+        callback=lambda u: path.append(np.array(u, copy=True)),
+        options={"maxiter": int(max_iter), "gtol": float(gtol)},
+    )
     lls = np.array([-negative(u)[0] * n - log_scale for u in path])
     params = to_params(result.x)
-    return DirectFit(params=params, log_likelihood=log_likelihood(x, params),
-                     log_likelihoods=lls, n_iter=int(result.nit), n_evaluations=n_calls[0],
-                     converged=bool(result.success), message=str(result.message))
+    return DirectFit(
+        params=params,
+        log_likelihood=log_likelihood(x, params),
+        log_likelihoods=lls,
+        n_iter=int(result.nit),
+        n_evaluations=n_calls[0],
+        converged=bool(result.success),
+        message=str(result.message),
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Many populations at once: shared-variance EM vectorised over a batch of data sets
 # --------------------------------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class EMBatch:
@@ -997,8 +1054,9 @@ class EMBatch:
     log_likelihoods: list
 
 
-def run_em_batch(xs, inits, max_iter: int = 100, tol: float = 1e-6,
-                 variance_floor: float | None = None) -> EMBatch:
+def run_em_batch(
+    xs, inits, max_iter: int = 100, tol: float = 1e-6, variance_floor: float | None = None
+) -> EMBatch:
     r"""Shared-variance EM (slide 12) on P data sets of one size at once: ``run_em`` for each.
 
     Every population follows exactly the iterations and the stopping rule of
@@ -1022,39 +1080,42 @@ def run_em_batch(xs, inits, max_iter: int = 100, tol: float = 1e-6,
         raise ValueError("xs must be finite (no NaN or inf)")
     inits = [_check_params(p) for p in inits]
     if len(inits) != xs.shape[0]:
-        raise ValueError(f"inits must have one MixtureParams per row of xs ({xs.shape[0]}), "
-                         f"got {len(inits)}")
+        raise ValueError(
+            f"inits must have one MixtureParams per row of xs ({xs.shape[0]}), got {len(inits)}"
+        )
     if len({p.K for p in inits}) != 1 or not all(p.is_shared for p in inits):
-        raise ValueError("inits must all have the same K and one shared variance each "
-                         "(MixtureParams.shared)")
+        raise ValueError(
+            "inits must all have the same K and one shared variance each (MixtureParams.shared)"
+        )
     if not is_int(max_iter) or max_iter < 0:
         raise ValueError(f"max_iter must be an int >= 0, got {max_iter!r}")
-    if not is_real(tol) \
-            or not np.isfinite(tol) or tol < 0:
+    if not is_real(tol) or not np.isfinite(tol) or tol < 0:
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
     P, n = xs.shape
-    floor = np.array([_resolve_floor(row, variance_floor) for row in xs])        # (P,)
-    w = np.array([p.weights for p in inits])                                     # (P, K)
+    floor = np.array([_resolve_floor(row, variance_floor) for row in xs])  # (P,)
+    w = np.array([p.weights for p in inits])  # (P, K)
     mu = np.array([p.means for p in inits])
-    var = np.array([p.variances[0] for p in inits])                              # (P,)
+    var = np.array([p.variances[0] for p in inits])  # (P,)
 
-    def e_step(xa, w, mu, var):        # the fused E step of _e_step, on (P, K, n)
+    def e_step(xa, w, mu, var):  # the fused E step of _e_step, on (P, K, n)
         with np.errstate(divide="ignore", over="ignore"):
-            constant = np.log(w) - 0.5 * (_LOG_2PI + np.log(var))[:, None]       # (P, K)
+            constant = np.log(w) - 0.5 * (_LOG_2PI + np.log(var))[:, None]  # (P, K)
         table = np.subtract(xa[:, None, :], mu[:, :, None])
         np.square(table, out=table)
         table *= (-0.5 / var)[:, None, None]
         table += constant[:, :, None]
-        shift = table.max(axis=1)                                                # (P, n)
+        shift = table.max(axis=1)  # (P, n)
         with np.errstate(invalid="ignore"):
             table -= shift[:, None, :]
             np.exp(table, out=table)
             evidence = table.sum(axis=1)
             table /= evidence[:, None, :]
-            ll = shift.sum(axis=1) + np.log(evidence).sum(axis=1)                # (P,)
+            ll = shift.sum(axis=1) + np.log(evidence).sum(axis=1)  # (P,)
         if not np.all(np.isfinite(ll)):
-            raise ValueError("a data point has probability 0 under its population's "
-                             "parameters; check the units of xs and of inits")
+            raise ValueError(
+                "a data point has probability 0 under its population's "
+                "parameters; check the units of xs and of inits"
+            )
         return table, ll
 
     # the populations still running: `idx` into 0..P-1 and their rows (rebuilt only when one
@@ -1067,15 +1128,17 @@ def run_em_batch(xs, inits, max_iter: int = 100, tol: float = 1e-6,
     for _ in range(int(max_iter)):
         if idx.size == 0:
             break
-        N = resp.sum(axis=2)                                                     # (P, K)
+        N = resp.sum(axis=2)  # (P, K)
         if np.any(N <= 0):
-            raise ValueError(f"a component has collapsed (N_k = 0) in population "
-                             f"{int(idx[np.any(N <= 0, axis=1)][0])}; start it from another init")
+            raise ValueError(
+                f"a component has collapsed (N_k = 0) in population "
+                f"{int(idx[np.any(N <= 0, axis=1)][0])}; start it from another init"
+            )
         w_a = N / n
         mu_a = np.einsum("pkn,pn->pk", resp, xa) / N
         sq = np.subtract(xa[:, None, :], mu_a[:, :, None])
         np.square(sq, out=sq)
-        scatter = np.einsum("pkn,pkn->pk", resp, sq).sum(axis=1)               # as in _m_step
+        scatter = np.einsum("pkn,pkn->pk", resp, sq).sum(axis=1)  # as in _m_step
         var_a = np.maximum(scatter / n, fa)
         if not np.all(var_a >= MIN_VARIANCE):
             raise ValueError("a population's shared variance collapsed; use a variance floor")

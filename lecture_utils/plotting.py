@@ -6,8 +6,16 @@ import base64
 
 import matplotlib as mpl
 
-__all__ = ["COLORS", "DPI", "EXPLORER_DPI", "OKABE_ITO", "alt_text", "describe", "palette_png",
-           "use_style"]
+__all__ = [
+    "COLORS",
+    "DPI",
+    "EXPLORER_DPI",
+    "OKABE_ITO",
+    "alt_text",
+    "describe",
+    "palette_png",
+    "use_style",
+]
 
 #: Resolution of the static figures (use_style sets figure.dpi and savefig.dpi to it).
 DPI = 100
@@ -34,45 +42,65 @@ OKABE_ITO = {
 #: and wherever colour tells two things apart in a figure, a second cue does too: a line style, a
 #: marker or a label.
 COLORS = {
-    "Female": OKABE_ITO["orange"],           # heights: female / mixture component 0
-    "Male": OKABE_ITO["sky blue"],           # heights: male / mixture component 1
-    "component": [OKABE_ITO["orange"], OKABE_ITO["sky blue"]],   # = Female, Male
-    "truth": OKABE_ITO["black"],             # simulated truth (fish population, actual results)
-    "filtered": OKABE_ITO["bluish green"],   # fish HMM: filtering p(z_t | x_1..t)
+    "Female": OKABE_ITO["orange"],  # heights: female / mixture component 0
+    "Male": OKABE_ITO["sky blue"],  # heights: male / mixture component 1
+    "component": [OKABE_ITO["orange"], OKABE_ITO["sky blue"]],  # = Female, Male
+    "truth": OKABE_ITO["black"],  # simulated truth (fish population, actual results)
+    "filtered": OKABE_ITO["bluish green"],  # fish HMM: filtering p(z_t | x_1..t)
     "smoothed": OKABE_ITO["reddish purple"],  # fish HMM: smoothing p(z_t | x_1..T)
-    "data": "#8C8C8C",                       # observed data (points, histograms), grey
+    "data": "#8C8C8C",  # observed data (points, histograms), grey
     "Clinton": OKABE_ITO["blue"],
     "Trump": OKABE_ITO["vermillion"],
     # the method's result: the EM lower bound, a log-likelihood trace, a posterior. Tol's indigo,
     # darker than Clinton's blue (the two never share a figure).
     "bound": "#332288",
-    "model": "#333333",                      # the fitted model's overall curve (mixture, ℓ(θ))
-    "reference": "#999999",                  # guide lines: μ₀ = μ₁ mirror, a year, zero
-    "undecided": "#C8C8C8",                  # the middle of the female–male responsibility scale
-    "now": OKABE_ITO["black"],               # the current EM iterate (an open circle: "now")
+    "model": "#333333",  # the fitted model's overall curve (mixture, ℓ(θ))
+    "reference": "#999999",  # guide lines: μ₀ = μ₁ mirror, a year, zero
+    "undecided": "#C8C8C8",  # the middle of the female–male responsibility scale
+    "now": OKABE_ITO["black"],  # the current EM iterate (an open circle: "now")
     # point estimates in 01: told apart by line style, in shades of grey
     "MAP": OKABE_ITO["black"],
     "LMSE": "#555555",
     "MLE": "#777777",
     # 06: ways to compute or maximise the same log-likelihood (not the sexes' colours)
-    "brute_force": OKABE_ITO["vermillion"],   # the 2^n-term sum over every label vector
+    "brute_force": OKABE_ITO["vermillion"],  # the 2^n-term sum over every label vector
     "factorised": OKABE_ITO["bluish green"],  # the factorised sum, 2n terms
-    "em": "#332288",                          # EM (the same colour as its lower bound)
-    "direct": OKABE_ITO["reddish purple"],    # direct numerical maximisation (BFGS)
+    "em": "#332288",  # EM (the same colour as its lower bound)
+    "direct": OKABE_ITO["reddish purple"],  # direct numerical maximisation (BFGS)
     # 06: one colour per EM start in the local-optima figure (each run is also labelled)
-    "runs": [OKABE_ITO[name] for name in ("blue", "vermillion", "bluish green", "orange",
-                                          "reddish purple", "sky blue", "black")],
+    "runs": [
+        OKABE_ITO[name]
+        for name in (
+            "blue",
+            "vermillion",
+            "bluish green",
+            "orange",
+            "reddish purple",
+            "sky blue",
+            "black",
+        )
+    ],
     # election: battleground states' labels (Tol's wine: 8.6:1 on white, legible as text)
     "battleground": "#882255",
-    "model_national": OKABE_ITO["blue"],          # election model variants: shared error δ only
-    "model_state": OKABE_ITO["bluish green"],     #   δ + state error τ
-    "model_student_t": OKABE_ITO["orange"],       #   δ + τ, Student-t tails
+    "model_national": OKABE_ITO["blue"],  # election model variants: shared error δ only
+    "model_state": OKABE_ITO["bluish green"],  #   δ + state error τ
+    "model_student_t": OKABE_ITO["orange"],  #   δ + τ, Student-t tails
     "model_regional": OKABE_ITO["reddish purple"],  # δ + regional error ρ
 }
 
 #: Placeholder alt texts the tests reject (nbconvert's own, and a few that say nothing).
-PLACEHOLDER_ALT = ("no description has been provided for this image", "figure", "image",
-                   "plot", "a figure", "an image", "a plot", "chart", "graph")
+PLACEHOLDER_ALT = (
+    "no description has been provided for this image",
+    "figure",
+    "image",
+    "plot",
+    "a figure",
+    "an image",
+    "a plot",
+    "chart",
+    "graph",
+)
+
 
 def use_style() -> None:
     """A clean, legible style at notebook width (call once in a notebook's first cell).
@@ -83,23 +111,37 @@ def use_style() -> None:
     """
     from cycler import cycler
 
-    mpl.rcParams.update({
-        "axes.prop_cycle": cycler(color=[OKABE_ITO[name] for name in (
-            "blue", "vermillion", "bluish green", "orange", "reddish purple", "sky blue",
-            "black", "yellow")]),
-        "figure.figsize": (8.0, 4.0),
-        "figure.dpi": DPI,
-        "savefig.dpi": DPI,
-        "figure.constrained_layout.use": True,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.grid": True,
-        "grid.alpha": 0.3,
-        "axes.titlesize": 12,
-        "axes.labelsize": 11,
-        "legend.frameon": False,
-        "font.size": 10,
-    })
+    mpl.rcParams.update(
+        {
+            "axes.prop_cycle": cycler(
+                color=[
+                    OKABE_ITO[name]
+                    for name in (
+                        "blue",
+                        "vermillion",
+                        "bluish green",
+                        "orange",
+                        "reddish purple",
+                        "sky blue",
+                        "black",
+                        "yellow",
+                    )
+                ]
+            ),
+            "figure.figsize": (8.0, 4.0),
+            "figure.dpi": DPI,
+            "savefig.dpi": DPI,
+            "figure.constrained_layout.use": True,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.titlesize": 12,
+            "axes.labelsize": 11,
+            "legend.frameon": False,
+            "font.size": 10,
+        }
+    )
     register_alt_text_formatter()
 
 
@@ -123,7 +165,7 @@ def _png_with_alt(fig):
         except ImportError:  # pragma: no cover - matplotlib-inline ships with ipykernel
             pass
     png = print_figure(fig, "png", **kwargs)
-    if png is None:          # an empty figure: IPython shows nothing
+    if png is None:  # an empty figure: IPython shows nothing
         return None
     data = base64.b64encode(palette_png(png)).decode("ascii")
     alt = alt_text(fig)
@@ -147,9 +189,8 @@ def palette_png(png: bytes, colors: int = 256) -> bytes:
     image = image.convert("RGBA")
     if image.getextrema()[3][0] == 255:
         # opaque (every figure here): median cut keeps white white and the colours exact
-        quantized = image.convert("RGB").quantize(colors=colors,
-                                                  method=Image.Quantize.MEDIANCUT)
-    else:   # a transparent background: only the octree keeps the alpha channel
+        quantized = image.convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
+    else:  # a transparent background: only the octree keeps the alpha channel
         quantized = image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE)
     buffer = BytesIO()
     quantized.save(buffer, format="png", optimize=True, **info)
@@ -203,7 +244,9 @@ def describe(fig, alt: str):
     if not hasattr(fig, "savefig"):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
     if not isinstance(alt, str) or not alt.strip():
-        raise ValueError(f"alt must be a non-empty string saying what the figure shows, got {alt!r}")
+        raise ValueError(
+            f"alt must be a non-empty string saying what the figure shows, got {alt!r}"
+        )
     if alt.strip().rstrip(".").lower() in PLACEHOLDER_ALT:
         raise ValueError(f"alt must say what the figure shows, not just {alt!r}")
     fig._lecture_alt = alt.strip()

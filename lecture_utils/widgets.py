@@ -51,9 +51,14 @@ def _em_init_params(mu0: float, mu1: float, sigma2: float, pi: float):
 def _em_start_slider(description: str, value: float, lo: float, hi: float, step: float):
     """A start-value slider that reports only when released (so EM reruns once per change)."""
     slider = widgets.FloatSlider(
-        value=float(np.clip(value, lo, hi)), min=lo, max=hi, step=step,
-        description=description, continuous_update=False,
-        style={"description_width": "90px"}, layout=widgets.Layout(width="330px"),
+        value=float(np.clip(value, lo, hi)),
+        min=lo,
+        max=hi,
+        step=step,
+        description=description,
+        continuous_update=False,
+        style={"description_width": "90px"},
+        layout=widgets.Layout(width="330px"),
     )
     slider.tooltip = f"{description}: EM reruns from here when you release the slider"
     return needs_kernel(slider)
@@ -64,11 +69,13 @@ def _em_alt(frames: em_plots.EMFrames, t: int, half: str) -> str:
     i, _ = frames.state(t, half)
     p = frames.params[i]
     step = "E step" if half == "E" else "M step"
-    return (f"EM on {frames.x.size} heights, iteration {t + 1} of {frames.n_iter + 1} after the {step}: "
-            f"component densities with means {p.means[0]:.1f} and {p.means[1]:.1f} inches over "
-            f"the histogram, every person coloured by q(male); the path of the two means; the "
-            f"log-likelihood {frames.log_likelihoods[i]:.1f} marked on its climb; the lower "
-            f"bound touching the log-likelihood along mu_1.")
+    return (
+        f"EM on {frames.x.size} heights, iteration {t + 1} of {frames.n_iter + 1} after the {step}: "
+        f"component densities with means {p.means[0]:.1f} and {p.means[1]:.1f} inches over "
+        f"the histogram, every person coloured by q(male); the path of the two means; the "
+        f"log-likelihood {frames.log_likelihoods[i]:.1f} marked on its climb; the lower "
+        f"bound touching the log-likelihood along mu_1."
+    )
 
 
 def _em_iterations(T: int, every_up_to: int = 15, later: int = 10) -> list[int]:
@@ -101,27 +108,41 @@ class EMExplorer(Explorer):
         self.em_frames = em_plots.em_frames(self.x, trace)
         self.em_figure = em_plots.EMFigure(self.em_frames)
         self.iterations = _em_iterations(self.em_frames.n_iter)
-        self.slider = selection_slider(self.iterations, [str(t + 1) for t in self.iterations], 0,
-                                       "iteration t", width="420px",
-                                       tooltip="EM iteration t")
+        self.slider = selection_slider(
+            self.iterations,
+            [str(t + 1) for t in self.iterations],
+            0,
+            "iteration t",
+            width="420px",
+            tooltip="EM iteration t",
+        )
         self.slider.add_class("explorer-main-slider")
-        self.play = widgets.Play(value=0, min=0, max=len(self.iterations) - 1, step=1,
-                                 interval=400, description="play the iterations")
+        self.play = widgets.Play(
+            value=0,
+            min=0,
+            max=len(self.iterations) - 1,
+            step=1,
+            interval=400,
+            description="play the iterations",
+        )
         self.play.tooltip = "play the EM iterations"
         self.play_link = widgets.jslink((self.play, "value"), (self.slider, "index"))
         self.half = widgets.ToggleButtons(
-            options=[("after the E step", "E"), ("after the M step", "M")], value="E",
-            tooltips=["q(t) = p(z | x, θ(t)): the bound touches ℓ",
-                      "θ(t+1) = argmax L(q(t), θ): the bound's top"],
-            style={"button_width": "130px"})
+            options=[("after the E step", "E"), ("after the M step", "M")],
+            value="E",
+            tooltips=[
+                "q(t) = p(z | x, θ(t)): the bound touches ℓ",
+                "θ(t+1) = argmax L(q(t), θ): the bound's top",
+            ],
+            style={"button_width": "130px"},
+        )
         self.half.tooltip = "show the state after the E step or after the M step"
         start = trace.params[0]
         lo, hi = float(np.floor(self.x.min())) - 5.0, float(np.ceil(self.x.max())) + 5.0
         self.start_controls = {
             "mu0": _em_start_slider("start μ₀ (in)", start.means[0], lo, hi, 0.5),
             "mu1": _em_start_slider("start μ₁ (in)", start.means[1], lo, hi, 0.5),
-            "sigma2": _em_start_slider("start σ² (in²)", start.variances[0], 0.25, 144.0,
-                                       0.25),
+            "sigma2": _em_start_slider("start σ² (in²)", start.variances[0], 0.25, 144.0, 0.25),
             "pi": _em_start_slider("start π (male)", start.weights[1], 0.02, 0.98, 0.01),
         }
         shared = bool(getattr(trace, "shared_variance", True))
@@ -130,34 +151,54 @@ class EMExplorer(Explorer):
             # without changing the model, so those controls stay off (and say so)
             for control in self.start_controls.values():
                 control.disabled = True
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="rendering",
-                                            layout=widgets.Layout(visibility="hidden"))
+        self.progress = widgets.IntProgress(
+            value=0,
+            min=0,
+            max=1,
+            description="rendering",
+            layout=widgets.Layout(visibility="hidden"),
+        )
         self.progress.tooltip = "frames of the new EM run rendered so far"
         self.note = kernel_note()
         for control in self.start_controls.values():
             control.observe(self._restart, names="value")
-        title = ("<b>Start θ⁽¹⁾</b> — EM is rerun once when you release a slider" if shared else
-                 "<b>Start θ⁽¹⁾</b> — off: this trace has one variance per component")
+        title = (
+            "<b>Start θ⁽¹⁾</b> — EM is rerun once when you release a slider"
+            if shared
+            else "<b>Start θ⁽¹⁾</b> — off: this trace has one variance per component"
+        )
         c = self.start_controls
-        start_box = widgets.VBox([widgets.HTML(title), widgets.HBox([c["mu0"], c["mu1"]]),
-                                  widgets.HBox([c["sigma2"], c["pi"]]), self.progress, self.note])
+        start_box = widgets.VBox(
+            [
+                widgets.HTML(title),
+                widgets.HBox([c["mu0"], c["mu1"]]),
+                widgets.HBox([c["sigma2"], c["pi"]]),
+                self.progress,
+                self.note,
+            ]
+        )
 
         def layout(figure):
             return [widgets.HBox([self.play, self.slider, self.half]), figure, start_box]
 
         super().__init__(
-            self._all_frames(), [(self.half, "index"), (self.slider, "index")],
+            self._all_frames(),
+            [(self.half, "index"), (self.slider, "index")],
             {"t": self.slider, "half": self.half, "play": self.play, **self.start_controls},
-            static_figure=self._small_multiples, layout=layout,
-            setters={"t": self._set_t, "half": self._set_half})
+            static_figure=self._small_multiples,
+            layout=layout,
+            setters={"t": self._set_t, "half": self._set_half},
+        )
 
     # -- frames -----------------------------------------------------------------------------
     def _frame_text(self, half: str, t: int) -> tuple[str, str]:
         """(alt text, readout) of the frame after the ``half`` step of iteration ``t``."""
         f = self.em_frames
         status = "converged" if f.converged else f"not converged after {f.n_iter}"
-        readout = (f"<span style='font-size:0.95em'>{em_plots.describe_state(f, t, half)}"
-                   f" · EM {status}</span>")
+        readout = (
+            f"<span style='font-size:0.95em'>{em_plots.describe_state(f, t, half)}"
+            f" · EM {status}</span>"
+        )
         return _em_alt(f, t, half), readout
 
     def _frames(self, states):
@@ -200,15 +241,17 @@ class EMExplorer(Explorer):
 
     def _small_multiples(self):
         fig = em_plots.plot_em_small_multiples(self.em_frames)
-        return describe(fig, f"Small multiples of EM on {self.x.size} heights: the two "
-                             "weighted component densities over the histogram at several "
-                             "iterations, people coloured by q(male).")
+        return describe(
+            fig,
+            f"Small multiples of EM on {self.x.size} heights: the two "
+            "weighted component densities over the histogram at several "
+            "iterations, people coloured by q(male).",
+        )
 
     # -- controls ---------------------------------------------------------------------------
     def _set_t(self, t: int) -> None:
         if int(t) not in self.iterations:
-            raise ValueError(f"t must be one of the iterations shown, {self.iterations}; "
-                             f"got {t}")
+            raise ValueError(f"t must be one of the iterations shown, {self.iterations}; got {t}")
         self.slider.index = self.iterations.index(int(t))
 
     def _set_half(self, half: str) -> None:
@@ -237,19 +280,28 @@ class EMExplorer(Explorer):
         init = _em_init_params(c["mu0"], c["mu1"], c["sigma2"], c["pi"])
         old = self.trace
         self.trace = mixture.run_em(
-            self.x, init, max_iter=old.max_iter, tol=old.tol,
-            shared_variance=old.shared_variance, variance_floor=old.variance_floor)
+            self.x,
+            init,
+            max_iter=old.max_iter,
+            tol=old.tol,
+            shared_variance=old.shared_variance,
+            variance_floor=old.variance_floor,
+        )
         self.n_recomputes += 1
         self.em_frames = em_plots.em_frames(self.x, self.trace)
         self.em_figure.set_frames(self.em_frames)
         self.iterations = _em_iterations(self.em_frames.n_iter)
         n = len(self.iterations)
         self.play.value = 0
-        self.slider.options = [(str(t + 1), k) for k, t in enumerate(self.iterations)]  # slide 12: θ⁽¹⁾ is the start
+        self.slider.options = [
+            (str(t + 1), k) for k, t in enumerate(self.iterations)
+        ]  # slide 12: θ⁽¹⁾ is the start
         self.slider.index = 0
         self.play.max = n - 1
-        waiting = ("<div class='explorer-readout'>rendering iteration {t} (see the progress "
-                   "bar below)…</div>")
+        waiting = (
+            "<div class='explorer-readout'>rendering iteration {t} (see the progress "
+            "bar below)…</div>"
+        )
         self.set_frames([[waiting.format(t=t + 1) for t in self.iterations] for _ in range(2)])
         self.progress.max, self.progress.value = 2 * n, 0
         self.progress.layout.visibility = "visible"
@@ -286,8 +338,10 @@ def em_explorer(x, trace, *, dpi: float = DPI, **ignored):
         ``static_figure()``; ``widget`` is the box the notebook shows.
     """
     if ignored:
-        raise TypeError(f"em_explorer() no longer takes {sorted(ignored)}: a start change "
-                        "reruns EM with the settings stored in the trace")
+        raise TypeError(
+            f"em_explorer() no longer takes {sorted(ignored)}: a start change "
+            "reruns EM with the settings stored in the trace"
+        )
     return EMExplorer(x, trace, dpi=dpi)
 
 
@@ -309,8 +363,9 @@ def fish_filter_explorer(post, x, lam: float, truth=None, dpi: float = DPI) -> E
     fig = Figure(figsize=(8.6, 5.0), layout="constrained")
     ax_top, ax = fig.subplots(2, 1, height_ratios=[1, 1.5])
     times = np.arange(1, T + 1)
-    ax_top.plot(times, steps.x / steps.lam, ".", color=COLORS["data"], ms=5,
-                label=r"count / $\lambda$")
+    ax_top.plot(
+        times, steps.x / steps.lam, ".", color=COLORS["data"], ms=5, label=r"count / $\lambda$"
+    )
     if steps.truth is not None:
         ax_top.plot(times, steps.truth, color=COLORS["truth"], lw=1, label="true $z_t$")
     filt_line = ax_top.plot([], [], color=COLORS["filtered"], lw=2, label="filtered mean")[0]
@@ -328,24 +383,37 @@ def fish_filter_explorer(post, x, lam: float, truth=None, dpi: float = DPI) -> E
         filt_line.set_data(times[: i + 1], steps.filtered_mean[: i + 1])
         marker.set_xdata([i + 1, i + 1])
         truth_txt = "" if steps.truth is None else f" · truth {steps.truth[i]:.0f}"
-        readout = (f"t = {i + 1} · predicted mean {steps.predicted_mean[i]:.0f} fish → "
-                   f"count x<sub>t</sub> = {steps.x[i]} (x<sub>t</sub>/λ = "
-                   f"{steps.x[i] / steps.lam:.0f}) → filtered mean "
-                   f"{steps.filtered_mean[i]:.0f}{truth_txt}")
-        alt = (f"Fish filter at time {i + 1} of {T}: the belief about the population moves "
-               f"from a predicted mean of {steps.predicted_mean[i]:.0f} fish, through the "
-               f"count {steps.x[i]}, to a filtered mean of {steps.filtered_mean[i]:.0f} fish"
-               + ("" if steps.truth is None else f" (true population {steps.truth[i]:.0f})")
-               + "; above, the filtered mean so far over the counts divided by lambda.")
+        readout = (
+            f"t = {i + 1} · predicted mean {steps.predicted_mean[i]:.0f} fish → "
+            f"count x<sub>t</sub> = {steps.x[i]} (x<sub>t</sub>/λ = "
+            f"{steps.x[i] / steps.lam:.0f}) → filtered mean "
+            f"{steps.filtered_mean[i]:.0f}{truth_txt}"
+        )
+        alt = (
+            f"Fish filter at time {i + 1} of {T}: the belief about the population moves "
+            f"from a predicted mean of {steps.predicted_mean[i]:.0f} fish, through the "
+            f"count {steps.x[i]}, to a filtered mean of {steps.filtered_mean[i]:.0f} fish"
+            + ("" if steps.truth is None else f" (true population {steps.truth[i]:.0f})")
+            + "; above, the filtered mean so far over the counts divided by lambda."
+        )
         frames.append(frame_of(fig, alt, readout, dpi, colors=32, freeze_layout=True))
 
-    slider = selection_slider(times, [str(t) for t in times], 0, "time t", width="600px",
-                              tooltip="time step t of the filter")
+    slider = selection_slider(
+        times,
+        [str(t) for t in times],
+        0,
+        "time t",
+        width="600px",
+        tooltip="time step t of the filter",
+    )
     slider.add_class("explorer-main-slider")
     explorer = Explorer(
-        frames, [(slider, "index")], {"t": slider},
+        frames,
+        [(slider, "index")],
+        {"t": slider},
         static_figure=lambda: hmm_plots.fish_filter_figure(post, x, lam, truth),
-        setters={"t": lambda t: setattr(slider, "index", int(t) - 1)})
+        setters={"t": lambda t: setattr(slider, "index", int(t) - 1)},
+    )
     explorer.slider = slider
     return explorer
 
@@ -366,10 +434,15 @@ def fish_parameter_explorer(sweep, x, truth=None, dpi: float = DPI) -> Explorer:
     artists = hmm_plots.draw_sweep(ax, sweep, i0, j0, x, truth)
     ll = sweep.log_likelihood
     half_l, half_s = hmm_plots._half(lams), hmm_plots._half(sig)
-    mesh = ax_ll.imshow(ll - ll.max(), origin="lower", aspect="auto", cmap="viridis",
-                        vmin=max(-30.0, (ll - ll.max()).min()), vmax=0,
-                        extent=(lams[0] - half_l, lams[-1] + half_l, sig[0] - half_s,
-                                sig[-1] + half_s))
+    mesh = ax_ll.imshow(
+        ll - ll.max(),
+        origin="lower",
+        aspect="auto",
+        cmap="viridis",
+        vmin=max(-30.0, (ll - ll.max()).min()),
+        vmax=0,
+        extent=(lams[0] - half_l, lams[-1] + half_l, sig[0] - half_s, sig[-1] + half_s),
+    )
     fig.colorbar(mesh, ax=ax_ll, label="log-lik − max")
     cur = ax_ll.plot([lams[j0]], [sig[i0]], "o", mfc="none", mec="white", ms=10, mew=2)[0]
     best = np.unravel_index(np.argmax(ll), ll.shape)
@@ -383,33 +456,49 @@ def fish_parameter_explorer(sweep, x, truth=None, dpi: float = DPI) -> Explorer:
     for i in range(len(sig)):
         row = []
         for j in range(len(lams)):
-            verts = np.column_stack([np.r_[steps, steps[::-1]],
-                                     np.r_[sweep.lower[i, j], sweep.upper[i, j][::-1]]])
+            verts = np.column_stack(
+                [np.r_[steps, steps[::-1]], np.r_[sweep.lower[i, j], sweep.upper[i, j][::-1]]]
+            )
             artists["band"].set_verts([verts])
             artists["mean"].set_ydata(sweep.mean[i, j])
             artists["data"].set_ydata(counts / lams[j])
             cur.set_data([lams[j]], [sig[i]])
-            readout = (f"σ = {sig[i]:.3g} fish · λ = {lams[j]:.3g} · log-likelihood "
-                       f"{ll[i, j]:.1f} (best on this grid: σ = {sig[best[0]]:.3g}, "
-                       f"λ = {lams[best[1]]:.3g}, {ll.max():.1f})")
-            alt = (f"Smoothed fish population with sigma {sig[i]:.3g} and lambda "
-                   f"{lams[j]:.3g}: posterior mean and 90% band over time, counts divided by "
-                   f"lambda; right, the log-likelihood over the grid of sigma and lambda with "
-                   f"this pair circled (log-likelihood {ll[i, j]:.1f}, best "
-                   f"{ll.max():.1f}).")
+            readout = (
+                f"σ = {sig[i]:.3g} fish · λ = {lams[j]:.3g} · log-likelihood "
+                f"{ll[i, j]:.1f} (best on this grid: σ = {sig[best[0]]:.3g}, "
+                f"λ = {lams[best[1]]:.3g}, {ll.max():.1f})"
+            )
+            alt = (
+                f"Smoothed fish population with sigma {sig[i]:.3g} and lambda "
+                f"{lams[j]:.3g}: posterior mean and 90% band over time, counts divided by "
+                f"lambda; right, the log-likelihood over the grid of sigma and lambda with "
+                f"this pair circled (log-likelihood {ll[i, j]:.1f}, best "
+                f"{ll.max():.1f})."
+            )
             row.append(frame_of(fig, alt, readout, dpi, colors=32, freeze_layout=True))
         frames.append(row)
 
-    slider = selection_slider(sig, [f"{v:.3g}" for v in sig], i0, "σ (fish)",
-                              tooltip="σ, the SD of the population's step (fish)")
-    lam_slider = selection_slider(lams, [f"{v:.3g}" for v in lams], j0, "λ",
-                                  tooltip="λ, the detection rate")
+    slider = selection_slider(
+        sig,
+        [f"{v:.3g}" for v in sig],
+        i0,
+        "σ (fish)",
+        tooltip="σ, the SD of the population's step (fish)",
+    )
+    lam_slider = selection_slider(
+        lams, [f"{v:.3g}" for v in lams], j0, "λ", tooltip="λ, the detection rate"
+    )
     slider.add_class("explorer-main-slider")
     explorer = Explorer(
-        frames, [(slider, "index"), (lam_slider, "index")], {"sigma": slider, "lam": lam_slider},
+        frames,
+        [(slider, "index"), (lam_slider, "index")],
+        {"sigma": slider, "lam": lam_slider},
         static_figure=lambda: hmm_plots.fish_sweep_figure(sweep, x, truth),
-        setters={"sigma": lambda i: setattr(slider, "index", int(i)),
-                 "lam": lambda j: setattr(lam_slider, "index", int(j))})
+        setters={
+            "sigma": lambda i: setattr(slider, "index", int(i)),
+            "lam": lambda j: setattr(lam_slider, "index", int(j)),
+        },
+    )
     explorer.slider, explorer.lam_slider = slider, lam_slider
     return explorer
 
@@ -423,9 +512,15 @@ fish_sweep_figure = hmm_plots.fish_sweep_figure
 # ---------------------------------------------------------------------------------------------
 
 
-def election_explorer(national_sds, sims, *, published: dict[str, float] | None = None,
-                      actual_clinton_ev: int | None = None, bin_width: int = 10,
-                      dpi: float = DPI):
+def election_explorer(
+    national_sds,
+    sims,
+    *,
+    published: dict[str, float] | None = None,
+    actual_clinton_ev: int | None = None,
+    bin_width: int = 10,
+    dpi: float = DPI,
+):
     """Slide along the SD of the shared national polling error (slide 8).
 
     Parameters
@@ -459,14 +554,22 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
     edges = hists[0][0]
     fractions = np.array([h[1] for h in hists])
     clinton_side = edges[:-1] >= threshold
-    surprise = (None if actual_clinton_ev is None else
-                np.array([s.p_clinton_ev_at_most(actual_clinton_ev) for s in sims]))
+    surprise = (
+        None
+        if actual_clinton_ev is None
+        else np.array([s.p_clinton_ev_at_most(actual_clinton_ev) for s in sims])
+    )
 
     fig = Figure(figsize=(10, 3.8), layout="constrained")
     ax_hist, ax_curve = fig.subplots(1, 2, width_ratios=[1.3, 1])
-    trump_bars, clinton_bars = plot_ev_histogram(ax_hist, sims[0].clinton_ev, total=total,
-                                                 bin_width=bin_width, actual=actual_clinton_ev,
-                                                 colors=COLORS)
+    trump_bars, clinton_bars = plot_ev_histogram(
+        ax_hist,
+        sims[0].clinton_ev,
+        total=total,
+        bin_width=bin_width,
+        actual=actual_clinton_ev,
+        colors=COLORS,
+    )
     ax_hist.legend(loc="upper left", fontsize=8)
     ax_hist.set_xlim(100, 440)
     ax_curve.plot(sds, p_win, color=COLORS["Clinton"], lw=2)
@@ -484,21 +587,26 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
         marker.set_data([sds[i]], [p_win[i]])
         ax_hist.set_ylim(0, min(1.0, 1.15 * fractions[i].max()))
         title.set_text(rf"shared national error $\sigma_\delta$ = {sds[i]:.2f} points")
-        text = (f"national SD σ_δ = {sds[i]:.2f} points · P(Clinton ≥ {threshold}) = "
-                f"{p_win[i]:.3f}")
+        text = f"national SD σ_δ = {sds[i]:.2f} points · P(Clinton ≥ {threshold}) = {p_win[i]:.3f}"
         if surprise is not None:
             text += f" · P(Clinton ≤ {actual_clinton_ev} EV) = {surprise[i]:.4f}"
-        alt = (f"Histogram of Clinton's simulated electoral votes with a shared national "
-               f"polling error of SD {sds[i]:.2f} points, {fractions[i][clinton_side].sum():.0%}"
-               f" of simulations at {threshold} or more"
-               + ("" if actual_clinton_ev is None else
-                  f", the actual {actual_clinton_ev} marked")
-               + f"; right, P(Clinton wins) against the SD, now {p_win[i]:.3f}.")
+        alt = (
+            f"Histogram of Clinton's simulated electoral votes with a shared national "
+            f"polling error of SD {sds[i]:.2f} points, {fractions[i][clinton_side].sum():.0%}"
+            f" of simulations at {threshold} or more"
+            + ("" if actual_clinton_ev is None else f", the actual {actual_clinton_ev} marked")
+            + f"; right, P(Clinton wins) against the SD, now {p_win[i]:.3f}."
+        )
         frames.append(frame_of(fig, alt, text, dpi, colors=32))
 
-    slider = selection_slider(sds, [f"{v:.2f}" for v in sds], 0, "national SD σ_δ",
-                              width="60%", tooltip="σ_δ, SD of the shared national polling "
-                              "error (points)")
+    slider = selection_slider(
+        sds,
+        [f"{v:.2f}" for v in sds],
+        0,
+        "national SD σ_δ",
+        width="60%",
+        tooltip="σ_δ, SD of the shared national polling error (points)",
+    )
     slider.add_class("explorer-main-slider")
 
     def static_figure():
@@ -506,19 +614,31 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
         small = Figure(figsize=(3.0 * picks.size, 3.0), layout="constrained")
         axes = np.atleast_1d(small.subplots(1, picks.size, sharex=True, sharey=True))
         for k, (axis, i) in enumerate(zip(axes, picks)):
-            plot_ev_histogram(axis, sims[i].clinton_ev, total=total, bin_width=bin_width,
-                              actual=actual_clinton_ev, colors=COLORS)
-            axis.set_title(rf"$\sigma_\delta$ = {sds[i]:.2f}: P(win) = {p_win[i]:.2f}",
-                           fontsize=10)
+            plot_ev_histogram(
+                axis,
+                sims[i].clinton_ev,
+                total=total,
+                bin_width=bin_width,
+                actual=actual_clinton_ev,
+                colors=COLORS,
+            )
+            axis.set_title(rf"$\sigma_\delta$ = {sds[i]:.2f}: P(win) = {p_win[i]:.2f}", fontsize=10)
             if k:
                 axis.set_ylabel("")
-        return describe(small, "Histograms of Clinton's simulated electoral votes at "
-                        + ", ".join(f"{sds[i]:.2f}" for i in picks)
-                        + " points of shared national polling error.")
+        return describe(
+            small,
+            "Histograms of Clinton's simulated electoral votes at "
+            + ", ".join(f"{sds[i]:.2f}" for i in picks)
+            + " points of shared national polling error.",
+        )
 
-    explorer = Explorer(frames, [(slider, "index")], {"sigma_delta": slider},
-                        static_figure=static_figure,
-                        setters={"sigma_delta": lambda i: setattr(slider, "index", int(i))})
+    explorer = Explorer(
+        frames,
+        [(slider, "index")],
+        {"sigma_delta": slider},
+        static_figure=static_figure,
+        setters={"sigma_delta": lambda i: setattr(slider, "index", int(i))},
+    )
     explorer.slider = slider
     return explorer
 
@@ -531,14 +651,29 @@ def election_explorer(national_sds, sims, *, published: dict[str, float] | None 
 def _recap_ns(n_max: int, n: int) -> np.ndarray:
     """The sample sizes the n slider offers: every n up to 5, then about 15 more, spaced
     evenly on a log scale up to all the data (and the starting ``n``)."""
-    ns = np.unique(np.r_[np.arange(1, min(n_max, 5) + 1),
-                        np.geomspace(min(n_max, 5), n_max, 15).round().astype(int), n])
+    ns = np.unique(
+        np.r_[
+            np.arange(1, min(n_max, 5) + 1),
+            np.geomspace(min(n_max, 5), n_max, 15).round().astype(int),
+            n,
+        ]
+    )
     return ns[(ns >= 1) & (ns <= n_max)]
 
 
-def _recap_explorer(*, data, family: str, presets: list[tuple[str, object]], n: int, grid,
-                    xlabel: str, what: str, describe_data, sigma: float | None = None,
-                    dpi: float = DPI) -> Explorer:
+def _recap_explorer(
+    *,
+    data,
+    family: str,
+    presets: list[tuple[str, object]],
+    n: int,
+    grid,
+    xlabel: str,
+    what: str,
+    describe_data,
+    sigma: float | None = None,
+    dpi: float = DPI,
+) -> Explorer:
     """The shared body of the two conjugate explorers.
 
     ``presets`` are (label, prior) pairs (``BetaDist`` or ``NormalDist``); ``family`` is
@@ -567,12 +702,18 @@ def _recap_explorer(*, data, family: str, presets: list[tuple[str, object]], n: 
     ax_post, ax_path = fig.subplots(1, 2, width_ratios=[1.15, 1])
     fig.subplots_adjust(left=0.035, right=0.985, bottom=0.15, top=0.9, wspace=0.17)
     (prior_line,) = ax_post.plot(grid, np.zeros_like(grid), "--", color="0.5", label="prior")
-    (post_line,) = ax_post.plot(grid, np.zeros_like(grid), color=COLORS["bound"], lw=2,
-                                label="posterior")
-    styles = {"MAP": (COLORS["Female"], "-"), "LMSE": (COLORS["Male"], "--"),
-              "MLE": (COLORS["truth"], ":")}
-    vlines = {k: ax_post.axvline(grid[0], color=c, ls=ls, lw=1.6, label=k)
-              for k, (c, ls) in styles.items()}
+    (post_line,) = ax_post.plot(
+        grid, np.zeros_like(grid), color=COLORS["bound"], lw=2, label="posterior"
+    )
+    styles = {
+        "MAP": (COLORS["Female"], "-"),
+        "LMSE": (COLORS["Male"], "--"),
+        "MLE": (COLORS["truth"], ":"),
+    }
+    vlines = {
+        k: ax_post.axvline(grid[0], color=c, ls=ls, lw=1.6, label=k)
+        for k, (c, ls) in styles.items()
+    }
     ax_post.set_xlim(grid[0], grid[-1])
     ax_post.set_xlabel(xlabel)
     ax_post.set_ylabel("density")
@@ -581,11 +722,21 @@ def _recap_explorer(*, data, family: str, presets: list[tuple[str, object]], n: 
     title = ax_post.set_title("")
 
     all_n = np.arange(1, n_max + 1)
-    path_lines = {k: ax_path.plot(all_n, np.zeros(n_max), color=c, ls=ls, lw=1.6,
-                                  label=k)[0] for k, (c, ls) in styles.items()}
-    band = [ax_path.plot(all_n, np.zeros(n_max), color=COLORS["bound"], lw=0.8,
-                         alpha=0.7, label="95% credible interval" if j == 0 else None)[0]
-            for j in range(2)]
+    path_lines = {
+        k: ax_path.plot(all_n, np.zeros(n_max), color=c, ls=ls, lw=1.6, label=k)[0]
+        for k, (c, ls) in styles.items()
+    }
+    band = [
+        ax_path.plot(
+            all_n,
+            np.zeros(n_max),
+            color=COLORS["bound"],
+            lw=0.8,
+            alpha=0.7,
+            label="95% credible interval" if j == 0 else None,
+        )[0]
+        for j in range(2)
+    ]
     n_marker = ax_path.axvline(n, color="0.3", lw=1)
     ax_path.set_xscale("log")
     ax_path.set_xlim(1, n_max)
@@ -611,8 +762,7 @@ def _recap_explorer(*, data, family: str, presets: list[tuple[str, object]], n: 
             post = posterior_at(path, i - 1)
             density = post.pdf(grid)
             post_line.set_ydata(density)
-            estimates = {"MAP": path.map[i - 1], "LMSE": path.lmse[i - 1],
-                         "MLE": path.mle[i - 1]}
+            estimates = {"MAP": path.map[i - 1], "LMSE": path.lmse[i - 1], "MLE": path.mle[i - 1]}
             for k, v in estimates.items():
                 vlines[k].set_xdata([v, v])
             ax_post.set_ylim(0, 1.1 * max(density.max(), prior_density.max()))
@@ -622,24 +772,37 @@ def _recap_explorer(*, data, family: str, presets: list[tuple[str, object]], n: 
             else:
                 name = f"N({post.mean:.2f}, {post.sd:.2f}²)"
             title.set_text(f"posterior after n = {i}: {name}")
-            readout = (f"n = {i} · prior {label} · {describe_data(i)} · posterior {name} · "
-                       f"MAP {estimates['MAP']:.3f} · LMSE {estimates['LMSE']:.3f} · "
-                       f"MLE {estimates['MLE']:.3f}")
-            alt = (f"Prior {label} (dashed) and posterior {name} of {what} after the first "
-                   f"{i} of {n_max} observations, with MAP {estimates['MAP']:.3f}, LMSE "
-                   f"{estimates['LMSE']:.3f} and MLE {estimates['MLE']:.3f} marked; right, the "
-                   f"three estimates and the 95% credible interval for every n, n = {i} "
-                   "marked.")
+            readout = (
+                f"n = {i} · prior {label} · {describe_data(i)} · posterior {name} · "
+                f"MAP {estimates['MAP']:.3f} · LMSE {estimates['LMSE']:.3f} · "
+                f"MLE {estimates['MLE']:.3f}"
+            )
+            alt = (
+                f"Prior {label} (dashed) and posterior {name} of {what} after the first "
+                f"{i} of {n_max} observations, with MAP {estimates['MAP']:.3f}, LMSE "
+                f"{estimates['LMSE']:.3f} and MLE {estimates['MLE']:.3f} marked; right, the "
+                f"three estimates and the 95% credible interval for every n, n = {i} "
+                "marked."
+            )
             row.append(frame_of(fig, alt, readout, dpi, colors=32))
         frames.append(row)
 
     start = int(np.flatnonzero(ns == n)[0])
-    slider = selection_slider(ns, [str(v) for v in ns], start, "n", width="60%",
-                              tooltip="n, how many observations the posterior has seen")
+    slider = selection_slider(
+        ns,
+        [str(v) for v in ns],
+        start,
+        "n",
+        width="60%",
+        tooltip="n, how many observations the posterior has seen",
+    )
     slider.add_class("explorer-main-slider")
-    prior_buttons = widgets.ToggleButtons(options=[(label, k) for k, (label, _) in
-                                                   enumerate(presets)], value=0,
-                                          description="prior", style={"button_width": "auto"})
+    prior_buttons = widgets.ToggleButtons(
+        options=[(label, k) for k, (label, _) in enumerate(presets)],
+        value=0,
+        description="prior",
+        style={"button_width": "auto"},
+    )
     prior_buttons.tooltip = "the prior"
 
     def static_figure():
@@ -658,22 +821,38 @@ def _recap_explorer(*, data, family: str, presets: list[tuple[str, object]], n: 
             axis.set_yticks([])
             axis.set_xlabel(xlabel)
         axes[0].legend(loc="upper left", fontsize=8)
-        return describe(small, f"The prior {presets[0][0]} and the posterior of {what} after "
-                        + ", ".join(str(i) for i in picks) + " observations, the MLE dotted.")
+        return describe(
+            small,
+            f"The prior {presets[0][0]} and the posterior of {what} after "
+            + ", ".join(str(i) for i in picks)
+            + " observations, the MLE dotted.",
+        )
 
     explorer = Explorer(
-        frames, [(prior_buttons, "index"), (slider, "index")],
-        {"n": slider, "prior": prior_buttons}, static_figure=static_figure,
-        setters={"n": lambda v: setattr(slider, "index", int(np.argmin(np.abs(ns - v)))),
-                 "prior": lambda k: setattr(prior_buttons, "index", int(k))})
+        frames,
+        [(prior_buttons, "index"), (slider, "index")],
+        {"n": slider, "prior": prior_buttons},
+        static_figure=static_figure,
+        setters={
+            "n": lambda v: setattr(slider, "index", int(np.argmin(np.abs(ns - v)))),
+            "prior": lambda k: setattr(prior_buttons, "index", int(k)),
+        },
+    )
     explorer.slider, explorer.prior_buttons, explorer.ns = slider, prior_buttons, ns
     explorer.presets = presets
     return explorer
 
 
-def beta_bernoulli_explorer(z, *, a: float = 2.0, b: float = 2.0, n: int = 20,
-                            what: str = "π = P(male)", ones: str = "ones",
-                            dpi: float = DPI) -> Explorer:
+def beta_bernoulli_explorer(
+    z,
+    *,
+    a: float = 2.0,
+    b: float = 2.0,
+    n: int = 20,
+    what: str = "π = P(male)",
+    ones: str = "ones",
+    dpi: float = DPI,
+) -> Explorer:
     """Slide 2: the Beta posterior of a probability π after the first ``n`` 0/1 outcomes ``z``.
 
     Controls: ``n`` (the main slider) and the prior, one of three presets: Beta(a, b) as
@@ -695,18 +874,36 @@ def beta_bernoulli_explorer(z, *, a: float = 2.0, b: float = 2.0, n: int = 20,
         return f"{counts[i - 1]} {ones} ({counts[i - 1] / i:.1%})"
 
     presets = [(f"Beta({a:g}, {b:g})", prior)]
-    for label, p in (("flat Beta(1, 1)", BetaDist(1.0, 1.0)),
-                     ("confident, wrong Beta(50, 50)", BetaDist(50.0, 50.0))):
+    for label, p in (
+        ("flat Beta(1, 1)", BetaDist(1.0, 1.0)),
+        ("confident, wrong Beta(50, 50)", BetaDist(50.0, 50.0)),
+    ):
         if (p.a, p.b) != (prior.a, prior.b):
             presets.append((label, p))
-    return _recap_explorer(data=z, family="beta", presets=presets, n=n,
-                           grid=np.linspace(0, 1, 401), xlabel=what, what=what,
-                           describe_data=describe_data, dpi=dpi)
+    return _recap_explorer(
+        data=z,
+        family="beta",
+        presets=presets,
+        n=n,
+        grid=np.linspace(0, 1, 401),
+        xlabel=what,
+        what=what,
+        describe_data=describe_data,
+        dpi=dpi,
+    )
 
 
-def normal_normal_explorer(x, sigma: float, *, m0: float = 66.0, s0: float = 4.0, n: int = 10,
-                           grid=None, what: str = "mean height μ (inches)",
-                           dpi: float = DPI) -> Explorer:
+def normal_normal_explorer(
+    x,
+    sigma: float,
+    *,
+    m0: float = 66.0,
+    s0: float = 4.0,
+    n: int = 10,
+    grid=None,
+    what: str = "mean height μ (inches)",
+    dpi: float = DPI,
+) -> Explorer:
     """Slide 2: the normal posterior of a mean μ after the first ``n`` observations ``x``,
     each N(μ, σ²) with ``sigma`` known. Controls: ``n`` (main) and the prior, one of the
     presets N(m0, s0²) as given, vague N(m0, 15²) and confident and wrong N(lo + 2, 0.5²) (lo
@@ -722,10 +919,21 @@ def normal_normal_explorer(x, sigma: float, *, m0: float = 66.0, s0: float = 4.0
 
     lo = float(np.min(grid))
     presets = [(f"N({m0:g}, {s0:g}²)", prior)]
-    for label, p in ((f"vague N({m0:g}, 15²)", NormalDist(m0, 15.0)),
-                     (f"confident, wrong N({lo + 2:g}, 0.5²)", NormalDist(lo + 2, 0.5))):
+    for label, p in (
+        (f"vague N({m0:g}, 15²)", NormalDist(m0, 15.0)),
+        (f"confident, wrong N({lo + 2:g}, 0.5²)", NormalDist(lo + 2, 0.5)),
+    ):
         if (p.mean, p.sd) != (prior.mean, prior.sd):
             presets.append((label, p))
-    return _recap_explorer(data=x, family="normal", presets=presets, n=n, grid=grid,
-                           xlabel=what, what=what, describe_data=describe_data, sigma=sigma,
-                           dpi=dpi)
+    return _recap_explorer(
+        data=x,
+        family="normal",
+        presets=presets,
+        n=n,
+        grid=grid,
+        xlabel=what,
+        what=what,
+        describe_data=describe_data,
+        sigma=sigma,
+        dpi=dpi,
+    )

@@ -82,9 +82,12 @@ def main(argv: list[str] | None = None) -> int:
         nb = nbformat.read(path, as_version=4)
         text = nav_markdown(paths, i)
         current = [c.source for c in nb.cells if c.get("metadata", {}).get("nav")]
-        ok = (len(current) == 2 and current == [text, text]
-              and nb.cells[0].get("metadata", {}).get("nav")
-              and nb.cells[-1].get("metadata", {}).get("nav"))
+        ok = (
+            len(current) == 2
+            and current == [text, text]
+            and nb.cells[0].get("metadata", {}).get("nav")
+            and nb.cells[-1].get("metadata", {}).get("nav")
+        )
         if ok:
             continue
         stale.append(path)

@@ -33,7 +33,7 @@ NOTEBOOKS = ROOT / "notebooks"
 DEFAULT_OUTPUT = ROOT / "_build" / "html"
 TEMPLATES = ROOT / "jupyter" / "nbconvert" / "templates"
 VENDOR = ROOT / "vendor" / "static"
-VENDOR_DIR = "_vendor"      # the vendored files' folder beside the pages
+VENDOR_DIR = "_vendor"  # the vendored files' folder beside the pages
 #: vendored packages the pages need (axe-core is for the tests only, it is not published)
 PUBLISHED_VENDOR = ("@jupyter-widgets/html-manager", "requirejs", "mathjax", "reveal.js")
 _NOTEBOOK_LINK = re.compile(r'href="(\./)?([0-9][0-9]_[A-Za-z0-9_]+)\.ipynb(#[^"]*)?"')
@@ -44,7 +44,7 @@ _SECTION = re.compile(r'<h2 id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
 class Page:
     source: pathlib.Path
     title: str
-    sections: tuple[tuple[str, str], ...]   # (anchor id, heading as HTML) of each "## " heading
+    sections: tuple[tuple[str, str], ...]  # (anchor id, heading as HTML) of each "## " heading
 
     @property
     def filename(self) -> str:
@@ -85,9 +85,12 @@ def vendor_urls(prefix: str) -> dict[str, str]:
 
 
 def make_exporter() -> HTMLExporter:
-    return HTMLExporter(template_name="companion", extra_template_basedirs=[str(TEMPLATES)],
-                        extra_template_paths=[str(TEMPLATES)],
-                        **vendor_urls(VENDOR_DIR))
+    return HTMLExporter(
+        template_name="companion",
+        extra_template_basedirs=[str(TEMPLATES)],
+        extra_template_paths=[str(TEMPLATES)],
+        **vendor_urls(VENDOR_DIR),
+    )
 
 
 def copy_vendor(output: pathlib.Path) -> pathlib.Path:
@@ -109,20 +112,24 @@ def render(path: pathlib.Path, output: pathlib.Path, exporter: HTMLExporter) -> 
     return page
 
 
-def index_html(pages: list[Page], skipped: list[pathlib.Path],
-               decks: dict[str, str] | None = None) -> str:
+def index_html(
+    pages: list[Page], skipped: list[pathlib.Path], decks: dict[str, str] | None = None
+) -> str:
     """The index page; ``decks`` maps a page's filename to its slide deck's (``make site``)."""
     items = []
     decks = decks or {}
     for page in pages:
-        deck = (f' · <a href="{decks[page.filename]}">slides</a>'
-                if page.filename in decks else "")
-        sections = "".join(f'<li><a href="{page.filename}#{anchor}">{heading}</a></li>'
-                           for anchor, heading in page.sections)
+        deck = f' · <a href="{decks[page.filename]}">slides</a>' if page.filename in decks else ""
+        sections = "".join(
+            f'<li><a href="{page.filename}#{anchor}">{heading}</a></li>'
+            for anchor, heading in page.sections
+        )
         items.append(
             f'<li><a href="{page.filename}">{html.escape(page.source.stem)}</a> — '
             f"{html.escape(page.title)}{deck}"
-            + (f'<ul class="sections">{sections}</ul>' if sections else "") + "</li>")
+            + (f'<ul class="sections">{sections}</ul>' if sections else "")
+            + "</li>"
+        )
     note = ""
     if skipped:
         names = ", ".join(html.escape(p.name) for p in skipped)
@@ -158,8 +165,9 @@ repository in JupyterLab (<code>make lab</code>), on Binder, or on your JupyterH
 """
 
 
-def build(output: pathlib.Path,
-          notebooks: list[pathlib.Path]) -> tuple[list[Page], list[pathlib.Path]]:
+def build(
+    output: pathlib.Path, notebooks: list[pathlib.Path]
+) -> tuple[list[Page], list[pathlib.Path]]:
     """Render the executed ``notebooks`` into ``output``; return (pages, skipped)."""
     output.mkdir(parents=True, exist_ok=True)
     exporter = make_exporter()
@@ -176,8 +184,12 @@ def build(output: pathlib.Path,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=pathlib.Path, default=DEFAULT_OUTPUT,
-                        help=f"folder for the pages (default: {DEFAULT_OUTPUT.relative_to(ROOT)})")
+    parser.add_argument(
+        "--output",
+        type=pathlib.Path,
+        default=DEFAULT_OUTPUT,
+        help=f"folder for the pages (default: {DEFAULT_OUTPUT.relative_to(ROOT)})",
+    )
     args = parser.parse_args(argv)
     notebooks = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:

@@ -27,22 +27,29 @@ def build(output: pathlib.Path, notebooks: list[pathlib.Path]) -> dict[str, obje
     pages, skipped = build_html.build(output, notebooks)
     decks = build_slides.build(output, notebooks)
     by_page = {f"{path.name.removesuffix('.slides.html')}.html": path.name for path, _ in decks}
-    (output / "index.html").write_text(build_html.index_html(pages, skipped, by_page),
-                                       encoding="utf-8")
+    (output / "index.html").write_text(
+        build_html.index_html(pages, skipped, by_page), encoding="utf-8"
+    )
     (output / ".nojekyll").write_text("", encoding="utf-8")
     return {"pages": pages, "skipped": skipped, "decks": decks}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=pathlib.Path, default=DEFAULT_OUTPUT,
-                        help=f"folder of the site (default: {DEFAULT_OUTPUT.relative_to(ROOT)})")
+    parser.add_argument(
+        "--output",
+        type=pathlib.Path,
+        default=DEFAULT_OUTPUT,
+        help=f"folder of the site (default: {DEFAULT_OUTPUT.relative_to(ROOT)})",
+    )
     args = parser.parse_args(argv)
     notebooks = sorted(build_html.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     built = build(args.output, notebooks)
     size = sum(p.stat().st_size for p in args.output.rglob("*") if p.is_file())
-    print(f"{args.output}: {len(built['pages'])} pages, {len(built['decks'])} decks, "
-          f"{size / 1e6:.1f} MB")
+    print(
+        f"{args.output}: {len(built['pages'])} pages, {len(built['decks'])} decks, "
+        f"{size / 1e6:.1f} MB"
+    )
     return 0 if built["pages"] else 1
 
 

@@ -128,8 +128,12 @@ def build(output: pathlib.Path, notebooks: list[pathlib.Path]) -> list[tuple[pat
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=pathlib.Path, default=DEFAULT_OUTPUT,
-                        help=f"folder for the decks (default: {DEFAULT_OUTPUT.relative_to(ROOT)})")
+    parser.add_argument(
+        "--output",
+        type=pathlib.Path,
+        default=DEFAULT_OUTPUT,
+        help=f"folder for the decks (default: {DEFAULT_OUTPUT.relative_to(ROOT)})",
+    )
     args = parser.parse_args(argv)
     notebooks = sorted(build_html.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     decks = build(args.output, notebooks)

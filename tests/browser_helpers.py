@@ -47,9 +47,16 @@ VOILA_TEMPLATE = "companion"
 #: The last two keep the browser off the network: every host but 127.0.0.1 fails to resolve at
 #: once (see :func:`new_context`), and no proxy from the environment is asked instead.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--no-proxy-server",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--no-proxy-server",
 ]
 
 #: JupyterLab user settings for the test session (written to a temporary user-settings dir).
@@ -57,8 +64,7 @@ LAB_SETTINGS = {
     # Never write a notebook back to disk while the test runs it.
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     # No "would you like to receive news?" toast over the notebook.
-    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
-                                                     "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -73,9 +79,12 @@ def widget_notebooks(folder: pathlib.Path = NOTEBOOKS) -> list[pathlib.Path]:
         if ".ipynb_checkpoints" in path.parts:
             continue
         nb = nbformat.read(path, as_version=4)
-        if any(WIDGET_VIEW in out.get("data", {})
-               for cell in nb.cells if cell.cell_type == "code"
-               for out in cell.get("outputs", [])):
+        if any(
+            WIDGET_VIEW in out.get("data", {})
+            for cell in nb.cells
+            if cell.cell_type == "code"
+            for out in cell.get("outputs", [])
+        ):
             found.append(path)
     return found
 
@@ -84,8 +93,10 @@ def saved_explorer_count(path: pathlib.Path) -> int:
     """How many ``lecture-explorer`` boxes the notebook's saved widget state holds."""
     nb = nbformat.read(path, as_version=4)
     state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-    return sum("lecture-explorer" in model.get("state", {}).get("_dom_classes", [])
-               for model in state.values())
+    return sum(
+        "lecture-explorer" in model.get("state", {}).get("_dom_classes", [])
+        for model in state.values()
+    )
 
 
 def code_cell_count(path: pathlib.Path) -> int:
@@ -149,7 +160,7 @@ demo_explorer(START)
 
 BROKEN_SOURCES = [
     # What a student sees when the browser side of ipywidgets lacks the model.
-    'from IPython.display import display\n'
+    "from IPython.display import display\n"
     'display({"application/vnd.jupyter.widget-view+json":\n'
     '         {"model_id": "0" * 32, "version_major": 2, "version_minor": 0}}, raw=True)',
     # An explorer whose figure never follows its slider.
@@ -162,8 +173,11 @@ BROKEN_SOURCES = [
 def write_broken_notebook(path: pathlib.Path) -> pathlib.Path:
     """A notebook with each failure the browser checks must catch (to test the checks)."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                 "name": "python3"}
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
     nb.cells = [nbformat.v4.new_code_cell(source) for source in BROKEN_SOURCES]
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
@@ -177,10 +191,16 @@ def write_demo_explorer(path: pathlib.Path) -> pathlib.Path:
     """Write an unexecuted notebook with two contract-following explorers (the second one
     below the fold, its slider at the maximum); return its path."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                 "name": "python3"}
-    filler = "\n\n".join(f"Paragraph {i}: text between the two explorers, so that the "
-                         "second one starts below the fold." for i in range(40))
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
+    filler = "\n\n".join(
+        f"Paragraph {i}: text between the two explorers, so that the "
+        "second one starts below the fold."
+        for i in range(40)
+    )
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Demo explorer (written by tests/browser_helpers.py)"),
         nbformat.v4.new_code_cell("%matplotlib inline\nSEED = 0"),
@@ -204,10 +224,10 @@ class Server:
     """A running JupyterLab or Voilà process and how to reach it."""
 
     process: subprocess.Popen
-    base_url: str          # http://127.0.0.1:PORT/
+    base_url: str  # http://127.0.0.1:PORT/
     token: str
-    root: pathlib.Path     # the directory it serves
-    log: pathlib.Path      # its stdout + stderr
+    root: pathlib.Path  # the directory it serves
+    log: pathlib.Path  # its stdout + stderr
 
     def url(self, path: str) -> str:
         sep = "&" if "?" in path else "?"
@@ -215,7 +235,8 @@ class Server:
 
     def api(self, method: str, path: str) -> object:
         request = urllib.request.Request(
-            self.base_url + path, method=method,
+            self.base_url + path,
+            method=method,
             headers={"Authorization": f"token {self.token}"},
         )
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -235,8 +256,10 @@ def _wait_for_http(server: Server, path: str | None, timeout: float) -> None:
     port = int(server.base_url.rstrip("/").rsplit(":", 1)[1])
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"server exited with {server.process.returncode}; log:\n"
-                               + server.log.read_text(errors="replace")[-4000:])
+            raise RuntimeError(
+                f"server exited with {server.process.returncode}; log:\n"
+                + server.log.read_text(errors="replace")[-4000:]
+            )
         try:
             if path is None:
                 socket.create_connection(("127.0.0.1", port), timeout=5).close()
@@ -245,8 +268,10 @@ def _wait_for_http(server: Server, path: str | None, timeout: float) -> None:
             return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.3)
-    raise TimeoutError(f"{server.base_url}{path} did not answer in {timeout:.0f} s; log:\n"
-                       + server.log.read_text(errors="replace")[-4000:])
+    raise TimeoutError(
+        f"{server.base_url}{path} did not answer in {timeout:.0f} s; log:\n"
+        + server.log.read_text(errors="replace")[-4000:]
+    )
 
 
 def stop(server: Server, timeout: float = 15.0) -> None:
@@ -254,7 +279,7 @@ def stop(server: Server, timeout: float = 15.0) -> None:
     proc = server.process
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)     # own session: pgid == pid, kernels included
+            os.killpg(proc.pid, signal.SIGTERM)  # own session: pgid == pid, kernels included
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -284,11 +309,19 @@ def _isolated_env(home: pathlib.Path) -> dict[str, str]:
     return env
 
 
-def _spawn(cmd: list[str], env: dict[str, str], cwd: pathlib.Path,
-           log: pathlib.Path) -> subprocess.Popen:
+def _spawn(
+    cmd: list[str], env: dict[str, str], cwd: pathlib.Path, log: pathlib.Path
+) -> subprocess.Popen:
     with open(log, "wb") as out:
-        return subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        return subprocess.Popen(
+            cmd,
+            env=env,
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 @contextlib.contextmanager
@@ -302,16 +335,22 @@ def jupyterlab(root: pathlib.Path, home: pathlib.Path, timeout: float = 120.0) -
     (home / "lab-workspaces").mkdir(parents=True, exist_ok=True)
     port, token = free_port(), secrets.token_hex(24)
     cmd = [
-        str(BIN / "jupyter"), "lab", "--no-browser",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        str(BIN / "jupyter"),
+        "lab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
         f"--LabApp.user_settings_dir={settings}",
         f"--LabApp.workspaces_dir={home / 'lab-workspaces'}",
         "--ServerApp.terminals_enabled=False",
-    ] + (["--allow-root"] if os.geteuid() == 0 else [])   # CI containers run as root
+    ] + (["--allow-root"] if os.geteuid() == 0 else [])  # CI containers run as root
     log = home / "jupyterlab.log"
-    server = Server(_spawn(cmd, _isolated_env(home), root, log),
-                    f"http://127.0.0.1:{port}/", token, root, log)
+    server = Server(
+        _spawn(cmd, _isolated_env(home), root, log), f"http://127.0.0.1:{port}/", token, root, log
+    )
     try:
         _wait_for_http(server, "api/status", timeout)
         yield server
@@ -324,18 +363,27 @@ def voila(notebook: pathlib.Path, home: pathlib.Path, timeout: float = 120.0) ->
     """Voilà serving one notebook as a dashboard; stopped by pid on exit."""
     port, token = free_port(), secrets.token_hex(24)
     cmd = [
-        str(BIN / "voila"), "--no-browser", "--Voila.ip=127.0.0.1", f"--Voila.port={port}",
-        "--Voila.port_retries=0", f"--Voila.token={token}",
-        "--VoilaConfiguration.show_tracebacks=True",   # so a failing cell shows "Traceback"
-        f"--template={VOILA_TEMPLATE}",                 # Font Awesome served locally
+        str(BIN / "voila"),
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        f"--Voila.token={token}",
+        "--VoilaConfiguration.show_tracebacks=True",  # so a failing cell shows "Traceback"
+        f"--template={VOILA_TEMPLATE}",  # Font Awesome served locally
         str(notebook),
     ]
     log = home / "voila.log"
     home.mkdir(parents=True, exist_ok=True)
     env = _isolated_env(home)
-    env["JUPYTER_PATH"] = str(ROOT / "jupyter")           # where the companion template is
-    server = Server(_spawn(cmd, env, notebook.parent, log),
-                    f"http://127.0.0.1:{port}/", token, notebook.parent, log)
+    env["JUPYTER_PATH"] = str(ROOT / "jupyter")  # where the companion template is
+    server = Server(
+        _spawn(cmd, env, notebook.parent, log),
+        f"http://127.0.0.1:{port}/",
+        token,
+        notebook.parent,
+        log,
+    )
     try:
         _wait_for_http(server, None, timeout)
         yield server
@@ -359,8 +407,9 @@ def launch_chromium(playwright):
     """Debian's Chromium, headless; Playwright gives it a new empty profile."""
     if not CHROMIUM.exists():
         raise FileNotFoundError(f"{CHROMIUM} is missing: apt-get install chromium")
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                      headless=True, chromium_sandbox=False)
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, chromium_sandbox=False
+    )
 
 
 #: Any http(s) request that is not to our own servers.
@@ -379,8 +428,12 @@ def new_context(browser, **options):
     """
     context = browser.new_context(**options)
     context.blocked = []
-    context.on("requestfailed", lambda request: context.blocked.append(request.url)
-               if NOT_LOCAL.match(request.url) else None)
+    context.on(
+        "requestfailed",
+        lambda request: (
+            context.blocked.append(request.url) if NOT_LOCAL.match(request.url) else None
+        ),
+    )
     return context
 
 
@@ -396,7 +449,8 @@ EXECUTED = re.compile(r"^\[\d+\]:$")
 def wait_for_idle(page, timeout: float = 120.0) -> None:
     """The status bar's "Python 3 (ipykernel) | Idle": the kernel is attached and idle."""
     page.locator(".jp-StatusBar-Widget").filter(has_text=IDLE).first.wait_for(
-        state="visible", timeout=timeout * 1e3)
+        state="visible", timeout=timeout * 1e3
+    )
 
 
 def open_notebook(page, server: Server, relpath: str, timeout: float = 120.0) -> None:
@@ -409,8 +463,10 @@ def open_notebook(page, server: Server, relpath: str, timeout: float = 120.0) ->
 
 def prompts(page) -> list[str]:
     """The execution prompts of the visible notebook: "[ ]:", "[*]:", "[3]:"."""
-    return [p.strip() for p in
-            page.locator(f"{CURRENT_PANEL} .jp-CodeCell .jp-InputPrompt").all_text_contents()]
+    return [
+        p.strip()
+        for p in page.locator(f"{CURRENT_PANEL} .jp-CodeCell .jp-InputPrompt").all_text_contents()
+    ]
 
 
 # Sets window.__labRunSeen when any input prompt of the notebook shows "[*]:", however briefly
@@ -438,8 +494,9 @@ def run_all_cells(page, attempts: int = 3, started_within: float = 15.0) -> int:
         page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
         page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
         try:
-            page.wait_for_function("() => window.__labRunSeen === true",
-                                   timeout=started_within * 1e3, polling=100)
+            page.wait_for_function(
+                "() => window.__labRunSeen === true", timeout=started_within * 1e3, polling=100
+            )
             return attempt
         except PlaywrightTimeout:
             page.keyboard.press("Escape")
@@ -456,9 +513,14 @@ def log_tail(server: Server, chars: int = 3000) -> str:
     return server.log.read_text(errors="replace")[-chars:]
 
 
-def wait_until_done(page, expected_cells: int, timeout: float = 300.0,
-                    stopped_for: float = 10.0, server: Server | None = None,
-                    unanswered_for: float = 45.0) -> list[str]:
+def wait_until_done(
+    page,
+    expected_cells: int,
+    timeout: float = 300.0,
+    stopped_for: float = 10.0,
+    server: Server | None = None,
+    unanswered_for: float = 45.0,
+) -> list[str]:
     """Wait until no prompt shows ``[*]``, every non-empty code cell has a number, the kernel
     is idle and every output has rendered (see :func:`wait_for_outputs`).
 
@@ -476,13 +538,18 @@ def wait_until_done(page, expected_cells: int, timeout: float = 300.0,
     while time.monotonic() < deadline:
         now = prompts(page)
         done = [p for p in now if EXECUTED.match(p)]
-        if (server is not None and not done and "[*]:" in now
-                and time.monotonic() - start > unanswered_for
-                and kernel_states(server) == ["idle"]):
+        if (
+            server is not None
+            and not done
+            and "[*]:" in now
+            and time.monotonic() - start > unanswered_for
+            and kernel_states(server) == ["idle"]
+        ):
             raise AssertionError(
                 f"the kernel is idle but none of Run All's {expected_cells} cells ran in "
                 f"{unanswered_for:.0f} s {now}: its execute requests were never taken "
-                f"(see ipython/ipykernel#1554). Server log:\n{log_tail(server)}")
+                f"(see ipython/ipykernel#1554). Server log:\n{log_tail(server)}"
+            )
         if "[*]:" not in now and len(done) >= expected_cells:
             wait_for_idle(page, timeout=max(1.0, deadline - time.monotonic()))
             wait_for_outputs(page, timeout=max(1.0, deadline - time.monotonic()))
@@ -492,19 +559,26 @@ def wait_until_done(page, expected_cells: int, timeout: float = 300.0,
         elif stalled_since is None:
             stalled_since = time.monotonic()
         elif time.monotonic() - stalled_since > stopped_for:
-            raise AssertionError(f"Run All stopped after {len(done)} of {expected_cells} cells "
-                                 f"{now}; outputs show {page_problems(page)}:\n"
-                                 + first_traceback(page))
+            raise AssertionError(
+                f"Run All stopped after {len(done)} of {expected_cells} cells "
+                f"{now}; outputs show {page_problems(page)}:\n" + first_traceback(page)
+            )
         time.sleep(0.5)
-    raise AssertionError(f"cells still running or never run after {timeout:.0f} s: {prompts(page)}"
-                         + (f"; kernels {kernel_states(server)}; server log:\n{log_tail(server)}"
-                            if server is not None else ""))
+    raise AssertionError(
+        f"cells still running or never run after {timeout:.0f} s: {prompts(page)}"
+        + (
+            f"; kernels {kernel_states(server)}; server log:\n{log_tail(server)}"
+            if server is not None
+            else ""
+        )
+    )
 
 
 def first_traceback(page, scope: str = CURRENT_PANEL) -> str:
     """The text of the first error output (for failure messages), or ""."""
-    errors = page.locator(f"{scope} .jp-OutputArea-output[data-mime-type="
-                          f"'application/vnd.jupyter.stderr']").all_text_contents()
+    errors = page.locator(
+        f"{scope} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+    ).all_text_contents()
     return next((e for e in errors if "Traceback" in e), "")[-3000:]
 
 
@@ -518,7 +592,11 @@ def wait_for_outputs(page, scope: str = CURRENT_PANEL, timeout: float = 60.0) ->
             .filter(e => (e.children.length === 0 && e.textContent.trim() === '')
                          || e.textContent.trim() === 'Loading widget...');
           return blank.length === 0;
-        }""", arg=scope, timeout=timeout * 1e3, polling=200)
+        }""",
+        arg=scope,
+        timeout=timeout * 1e3,
+        polling=200,
+    )
 
 
 PROBLEMS = ("Error displaying widget", "model not found", "Traceback (most recent call last)")
@@ -547,9 +625,9 @@ FIGURE = "img.explorer-figure, .explorer-figure img"
 
 @dataclasses.dataclass(frozen=True)
 class ExplorerState:
-    value: str       # aria-valuenow of the slider handle
+    value: str  # aria-valuenow of the slider handle
     readout: str
-    src: str         # the figure's <img> src (a new blob: URL per redraw)
+    src: str  # the figure's <img> src (a new blob: URL per redraw)
 
 
 def explorer_state(explorer) -> ExplorerState:
@@ -568,7 +646,9 @@ def wait_for_figure(explorer, timeout: float = 60.0) -> None:
     image.wait_for(state="visible", timeout=timeout * 1e3)
     image.evaluate(
         "img => new Promise(ok => { const f = () => (img.complete && img.naturalWidth > 0)"
-        " ? ok() : setTimeout(f, 50); f(); })", timeout=timeout * 1e3)
+        " ? ok() : setTimeout(f, 50); f(); })",
+        timeout=timeout * 1e3,
+    )
 
 
 def press_and_wait(explorer, key: str, timeout: float = 30.0) -> ExplorerState:
@@ -587,16 +667,19 @@ def press_and_wait(explorer, key: str, timeout: float = 30.0) -> ExplorerState:
             return now
         time.sleep(0.05)
     after = explorer_state(explorer)
-    raise AssertionError(f"{key}: slider {before.value}->{after.value}, readout "
-                         f"{before.readout!r}->{readout.inner_text()!r}, figure src "
-                         f"{'changed' if after.src != before.src else 'unchanged'} "
-                         f"({image.get_attribute('src')!r:.40})")
+    raise AssertionError(
+        f"{key}: slider {before.value}->{after.value}, readout "
+        f"{before.readout!r}->{readout.inner_text()!r}, figure src "
+        f"{'changed' if after.src != before.src else 'unchanged'} "
+        f"({image.get_attribute('src')!r:.40})"
+    )
 
 
 def slider_bounds(explorer) -> tuple[float, float, float]:
     handle = explorer.locator(".explorer-main-slider .noUi-handle").first
-    return tuple(float(handle.get_attribute(a))
-                 for a in ("aria-valuemin", "aria-valuenow", "aria-valuemax"))
+    return tuple(
+        float(handle.get_attribute(a)) for a in ("aria-valuemin", "aria-valuenow", "aria-valuemax")
+    )
 
 
 def exercise_explorer(explorer, timeout: float = 30.0) -> list[ExplorerState]:
@@ -605,11 +688,11 @@ def exercise_explorer(explorer, timeout: float = 30.0) -> list[ExplorerState]:
     wait_for_figure(explorer, timeout)
     _, start, high = slider_bounds(explorer)
     states = [explorer_state(explorer)]
-    states.append(press_and_wait(explorer, "ArrowRight" if start < high else "ArrowLeft",
-                                 timeout))
+    states.append(press_and_wait(explorer, "ArrowRight" if start < high else "ArrowLeft", timeout))
     _, value, high = slider_bounds(explorer)
-    states.append(press_and_wait(explorer, "End" if start < high and value < high else "Home",
-                                 timeout))
+    states.append(
+        press_and_wait(explorer, "End" if start < high and value < high else "Home", timeout)
+    )
     return states
 
 
@@ -625,8 +708,9 @@ def copy_notebooks(destination: pathlib.Path) -> pathlib.Path:
     """A throw-away copy of ``notebooks/``: what the browser runs (the originals stay as
     committed)."""
     target = destination / "notebooks"
-    shutil.copytree(NOTEBOOKS, target,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copytree(
+        NOTEBOOKS, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    )
     return target
 
 
@@ -640,8 +724,12 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("serious", "critical")
 
 
-def axe_violations(page, include: str | None = None, exclude: list[str] | None = None,
-                   disable: list[str] | None = None) -> list[dict]:
+def axe_violations(
+    page,
+    include: str | None = None,
+    exclude: list[str] | None = None,
+    disable: list[str] | None = None,
+) -> list[dict]:
     """Run axe-core on the page (or only inside ``include``), without the rules in ``disable``;
     return its violations, each with ``id``, ``impact``, ``help`` and the targets of its nodes."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
@@ -653,11 +741,22 @@ def axe_violations(page, include: str | None = None, exclude: list[str] | None =
         """([context, tags, disable]) => axe.run(Object.keys(context).length ? context : document,
                {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
                 rules: Object.fromEntries(disable.map(id => [id, {enabled: false}]))})""",
-        [context, AXE_TAGS, list(disable or [])])
-    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "nodes": [" ".join(n["target"][0].split()[-3:]) if isinstance(n["target"][0], str)
-                       else str(n["target"][0]) for n in v["nodes"]]}
-            for v in result["violations"]]
+        [context, AXE_TAGS, list(disable or [])],
+    )
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [
+                " ".join(n["target"][0].split()[-3:])
+                if isinstance(n["target"][0], str)
+                else str(n["target"][0])
+                for n in v["nodes"]
+            ],
+        }
+        for v in result["violations"]
+    ]
 
 
 def impact_counts(violations: list[dict]) -> dict[str, int]:
@@ -670,5 +769,8 @@ def impact_counts(violations: list[dict]) -> dict[str, int]:
 
 def blocking(violations: list[dict]) -> list[str]:
     """The serious and critical violations, one line each (what a test fails on)."""
-    return [f"{v['impact']} {v['id']} ({v['help']}): {v['nodes'][:3]}"
-            for v in violations if v["impact"] in BLOCKING]
+    return [
+        f"{v['impact']} {v['id']} ({v['help']}): {v['nodes'][:3]}"
+        for v in violations
+        if v["impact"] in BLOCKING
+    ]

@@ -22,7 +22,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 settings.register_profile(
-    "ci", derandomize=True, deadline=None, max_examples=100,
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=100,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", deadline=None, max_examples=100)
@@ -55,8 +58,10 @@ def browser():
     import browser_helpers as bh
 
     if not bh.CHROMIUM.exists():
-        message = (f"{bh.CHROMIUM} not found: the browser tests need Debian's chromium "
-                   "(apt-get install chromium)")
+        message = (
+            f"{bh.CHROMIUM} not found: the browser tests need Debian's chromium "
+            "(apt-get install chromium)"
+        )
         (pytest.fail if IN_CI else pytest.skip)(message)
     from playwright.sync_api import sync_playwright
 
@@ -105,8 +110,10 @@ def assert_explorer_contract(explorer) -> None:
     assert len(set(alts)) == len(alts), "two frames share their alt text"
     assert len(set(pngs)) == len(pngs), "two frames are the same picture"
     for control, trait in explorer.links:
-        assert any(link.source == (control, trait) and link.target[1] == "selected_index"
-                   for link in explorer.jslinks), (control, trait)
+        assert any(
+            link.source == (control, trait) and link.target[1] == "selected_index"
+            for link in explorer.jslinks
+        ), (control, trait)
     image = explorer.frame.image
     assert image[:4] == b"RIFF" and image[8:12] == b"WEBP"
     # shown at its own pixel width (CSS px * PIXEL_RATIO), never stretched by the box
@@ -122,7 +129,7 @@ def assert_explorer_contract(explorer) -> None:
     fig = explorer.static_figure()
     assert getattr(fig, "_lecture_alt", ""), "the static figure has no alt text"
     for control in explorer.controls.values():
-        assert (getattr(control, "description", "") or getattr(control, "tooltip", "")), control
+        assert getattr(control, "description", "") or getattr(control, "tooltip", ""), control
 
 
 def assert_frame_changes(explorer, **state) -> tuple[str, str]:

@@ -65,12 +65,12 @@ def test_the_png_formatter_puts_the_alt_text_in_the_output_metadata():
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
     data, metadata = shell.display_formatter.format(fig)
-    assert data["image/png"][:4] == "iVBO"            # a base64 PNG
-    assert "image/png" not in metadata                 # no describe: no alt (the tests catch it)
+    assert data["image/png"][:4] == "iVBO"  # a base64 PNG
+    assert "image/png" not in metadata  # no describe: no alt (the tests catch it)
     plotting.describe(fig, "A straight line from the origin up to (1, 1)")
     data, metadata = shell.display_formatter.format(fig)
     assert metadata["image/png"] == {"alt": "A straight line from the origin up to (1, 1)"}
-    assert plotting.register_alt_text_formatter(None) is False   # outside IPython
+    assert plotting.register_alt_text_formatter(None) is False  # outside IPython
 
 
 def test_the_png_formatter_stores_a_palette_png_that_looks_the_same():
@@ -98,11 +98,14 @@ def test_the_png_formatter_stores_a_palette_png_that_looks_the_same():
     ours, theirs = Image.open(io.BytesIO(stored)), Image.open(io.BytesIO(plain))
     assert ours.mode == "P" and ours.size == theirs.size
     assert len(stored) < 0.6 * len(plain), (len(stored), len(plain))
-    difference = np.abs(np.asarray(ours.convert("RGBA"), dtype=int)
-                        - np.asarray(theirs.convert("RGBA"), dtype=int))
+    difference = np.abs(
+        np.asarray(ours.convert("RGBA"), dtype=int) - np.asarray(theirs.convert("RGBA"), dtype=int)
+    )
     assert np.array_equal(np.asarray(ours.convert("RGB"))[0, 0], [255, 255, 255])  # white stays
     assert difference.mean() < 0.5 and np.percentile(difference, 99.9) <= 24, (
-        difference.mean(), np.percentile(difference, 99.9))
+        difference.mean(),
+        np.percentile(difference, 99.9),
+    )
 
 
 @pytest.mark.parametrize("path", LECTURE, ids=[p.stem for p in LECTURE])

@@ -23,13 +23,18 @@ small = settings(max_examples=40, deadline=None)
 
 # --- against brute force on a grid ---------------------------------------------------------
 
-@pytest.mark.parametrize("a, b, n", [(1.0, 1.0, 1), (2.0, 2.0, 20), (0.5, 3.0, 60), (5.0, 1.0, 200)])
+
+@pytest.mark.parametrize(
+    "a, b, n", [(1.0, 1.0, 1), (2.0, 2.0, 20), (0.5, 3.0, 60), (5.0, 1.0, 200)]
+)
 def test_beta_bernoulli_matches_grid(a, b, n):
     z = IS_MALE[:n]
     grid = np.linspace(1e-4, 1 - 1e-4, 4001)
     brute = bayes.grid_posterior(
-        grid, stats.beta.logpdf(grid, a, b),
-        stats.bernoulli.logpmf(z[:, None], grid[None, :]).sum(axis=0))
+        grid,
+        stats.beta.logpdf(grid, a, b),
+        stats.bernoulli.logpmf(z[:, None], grid[None, :]).sum(axis=0),
+    )
     post = bayes.beta_bernoulli_posterior(bayes.BetaDist(a, b), z)
     assert np.allclose(post.pdf(grid), brute, rtol=2e-3, atol=2e-3 * brute.max())
     assert np.trapezoid(grid * brute, grid) == pytest.approx(post.mean, abs=1e-4)
@@ -43,14 +48,17 @@ def test_normal_normal_matches_grid(n):
     prior = bayes.NormalDist(66.0, 4.0)
     grid = np.linspace(40, 100, 30001)
     brute = bayes.grid_posterior(
-        grid, stats.norm.logpdf(grid, prior.mean, prior.sd),
-        stats.norm.logpdf(x[:, None], grid[None, :], sigma).sum(axis=0))
+        grid,
+        stats.norm.logpdf(grid, prior.mean, prior.sd),
+        stats.norm.logpdf(x[:, None], grid[None, :], sigma).sum(axis=0),
+    )
     post = bayes.normal_normal_posterior(prior, x, sigma)
     assert np.allclose(post.pdf(grid), brute, rtol=1e-3, atol=1e-3 * brute.max())
     mean = np.trapezoid(grid * brute, grid)
     assert mean == pytest.approx(post.mean, abs=1e-4)
-    assert np.sqrt(np.trapezoid((grid - mean) ** 2 * brute, grid)) == pytest.approx(post.sd,
-                                                                                    rel=1e-3)
+    assert np.sqrt(np.trapezoid((grid - mean) ** 2 * brute, grid)) == pytest.approx(
+        post.sd, rel=1e-3
+    )
 
 
 def test_eight_schools_matches_brute_force_over_mu_and_tau():
@@ -66,7 +74,7 @@ def test_eight_schools_matches_brute_force_over_mu_and_tau():
     p_tau = joint.sum(axis=0)
     p_tau /= np.trapezoid(p_tau, tau)
     assert np.allclose(post.p_tau, p_tau, atol=1e-4 * p_tau.max() + 1e-12, rtol=1e-3)
-    cond = (y / se**2 + mu / t**2) / (1 / se**2 + 1 / t**2)                    # (M, G, J)
+    cond = (y / se**2 + mu / t**2) / (1 / se**2 + 1 / t**2)  # (M, G, J)
     w = joint * np.gradient(tau)[None, :]
     theta_mean = (w[..., None] * cond).sum(axis=(0, 1)) / w.sum()
     assert np.allclose(post.theta_mean, theta_mean, atol=0.05)
@@ -126,8 +134,7 @@ def test_beta_updates_are_sequential(z1, z2, a, b):
 def test_normal_updates_are_sequential(x1, x2, m0, s0, sigma):
     prior = bayes.NormalDist(m0, s0)
     both = bayes.normal_normal_posterior(prior, np.concatenate([x1, x2]), sigma)
-    step = bayes.normal_normal_posterior(bayes.normal_normal_posterior(prior, x1, sigma), x2,
-                                         sigma)
+    step = bayes.normal_normal_posterior(bayes.normal_normal_posterior(prior, x1, sigma), x2, sigma)
     assert step.mean == pytest.approx(both.mean, rel=1e-9, abs=1e-9)
     assert step.sd == pytest.approx(both.sd, rel=1e-9)
 
@@ -169,10 +176,11 @@ def test_eight_schools_shrinks_each_school_towards_the_pooled_mean(y, se):
 
 # --- the real data ----------------------------------------------------------------------------
 
+
 def test_beta_path_map_is_on_the_boundary_for_a_prior_below_one():
     path = bayes.beta_bernoulli_path(bayes.BetaDist(0.5, 0.5), [1.0, 1.0, 0.0])
-    assert path.map[:2] == pytest.approx([1.0, 1.0])           # Beta(1.5, 0.5), Beta(2.5, 0.5)
-    assert path.map[2] == pytest.approx(1.5 / 2.0)             # Beta(2.5, 1.5)
+    assert path.map[:2] == pytest.approx([1.0, 1.0])  # Beta(1.5, 0.5), Beta(2.5, 0.5)
+    assert path.map[2] == pytest.approx(1.5 / 2.0)  # Beta(2.5, 1.5)
 
 
 def test_real_heights_estimates_converge():
@@ -191,6 +199,7 @@ def test_real_heights_estimates_converge():
 
 
 # --- bad input ----------------------------------------------------------------------------------
+
 
 def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="a must be a finite number > 0"):
@@ -237,6 +246,7 @@ def test_bad_input_names_the_argument():
 
 # --- the explorers of notebook 01 (lecture_utils.widgets, "Bayesian recap" section) ------------
 
+
 def test_beta_bernoulli_explorer_follows_its_controls():
     from lecture_utils.widgets import beta_bernoulli_explorer
 
@@ -247,7 +257,7 @@ def test_beta_bernoulli_explorer_follows_its_controls():
     assert_frame_changes(box, n=1050)
     assert "posterior Beta(814.0, 240.0)" in box.readout and "MLE 0.773" in box.readout
     assert "1050 of 1050 observations" in box.alt
-    assert_frame_changes(box, prior=2)                  # the preset Beta(50, 50)
+    assert_frame_changes(box, prior=2)  # the preset Beta(50, 50)
     assert "posterior Beta(862.0, 288.0)" in box.readout
     box.update(n=5, prior=0)
     k = int(IS_MALE[:5].sum())
@@ -274,17 +284,23 @@ def test_normal_normal_explorer_matches_the_closed_form():
 
 def test_small_multiples_draw_one_panel_per_prior_and_n():
     priors = [bayes.BetaDist(1, 1), bayes.BetaDist(50, 50)]
-    fig = bayes.posterior_small_multiples(priors, [5, 1050], IS_MALE, bayes.beta_bernoulli_posterior,
-                                          np.linspace(0, 1, 201), xlabel="π",
-                                          describe=lambda p: f"Beta({p.a:g}, {p.b:g})")
+    fig = bayes.posterior_small_multiples(
+        priors,
+        [5, 1050],
+        IS_MALE,
+        bayes.beta_bernoulli_posterior,
+        np.linspace(0, 1, 201),
+        xlabel="π",
+        describe=lambda p: f"Beta({p.a:g}, {p.b:g})",
+    )
     assert len(fig.axes) == 4
-    ax = fig.axes[3]                                            # strong prior, n = 1050
+    ax = fig.axes[3]  # strong prior, n = 1050
     post = bayes.beta_bernoulli_posterior(priors[1], IS_MALE)
     vlines = {line.get_label(): line.get_xdata()[0] for line in ax.lines[2:]}
     assert vlines == pytest.approx({"MAP": post.mode, "LMSE": post.mean, "MLE": 812 / 1050})
     assert fig.axes[2].get_ylabel() == "Beta(50, 50)\ndensity"
     fig.canvas.draw()
-    for ax in fig.axes:                                         # every panel has a y scale
+    for ax in fig.axes:  # every panel has a y scale
         ticks = [t for t in ax.get_yticklabels() if t.get_text()]
         assert len(ticks) >= 2, "a small multiple without density tick labels"
-    assert fig.axes[3].get_ylim()[1] > 3 * fig.axes[2].get_ylim()[1]   # scales differ by row/column
+    assert fig.axes[3].get_ylim()[1] > 3 * fig.axes[2].get_ylim()[1]  # scales differ by row/column

@@ -16,8 +16,12 @@ SCRIPTS = sorted((ROOT / "benchmarks").glob("*.py"))
 
 def _imports(path: pathlib.Path):
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and (
-                node.module.split(".")[0] in {"lecture_utils", "browser_helpers"}):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.level == 0
+            and (node.module.split(".")[0] in {"lecture_utils", "browser_helpers"})
+        ):
             for alias in node.names:
                 yield node.module, alias.name
 
@@ -29,7 +33,7 @@ def test_there_are_benchmark_scripts():
 def _exists(module: str, name: str) -> bool:
     if hasattr(importlib.import_module(module), name):
         return True
-    try:                                            # a submodule: from lecture_utils import hmm
+    try:  # a submodule: from lecture_utils import hmm
         importlib.import_module(f"{module}.{name}")
         return True
     except ModuleNotFoundError:

@@ -33,8 +33,10 @@ DEMO = "demo_explorer"
 def _chromium_or_skip() -> None:
     if bh.CHROMIUM.exists():
         return
-    message = (f"{bh.CHROMIUM} not found: the browser tests need Debian's chromium "
-               "(apt-get install chromium)")
+    message = (
+        f"{bh.CHROMIUM} not found: the browser tests need Debian's chromium "
+        "(apt-get install chromium)"
+    )
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
@@ -107,7 +109,8 @@ def test_notebook_widgets_work_in_jupyterlab(case, lab, page, served):
         final = bh.wait_until_done(page, n_cells, server=lab)
 
         assert final == [f"[{i}]:" for i in range(1, n_cells + 1)], (
-            f"{relpath}: not one clean top-to-bottom run: {final}")
+            f"{relpath}: not one clean top-to-bottom run: {final}"
+        )
         assert bh.page_problems(page) == [], f"{relpath}: {bh.page_problems(page)}"
         views = page.locator(f"{bh.CURRENT_PANEL} .jp-OutputArea-output .jupyter-widgets")
         assert views.count() >= 1, f"{relpath}: no widget rendered"
@@ -115,7 +118,8 @@ def test_notebook_widgets_work_in_jupyterlab(case, lab, page, served):
         explorers = page.locator(f"{bh.CURRENT_PANEL} .lecture-explorer")
         assert explorers.count() >= expected_explorers, (
             f"{relpath}: {explorers.count()} explorers rendered, the saved widget state "
-            f"has {expected_explorers}")
+            f"has {expected_explorers}"
+        )
         for i in range(explorers.count()):
             explorer = explorers.nth(i)
             explorer.scroll_into_view_if_needed()
@@ -141,14 +145,17 @@ def test_notebook_widgets_work_in_jupyterlab(case, lab, page, served):
         # accessible name in JupyterLab, where our page script that names them does not run
         # (aria-input-field-name, button-name). docs/accessibility.md
         violations = bh.axe_violations(
-            page, include=f"{bh.CURRENT_PANEL} .jp-MarkdownOutput, {bh.CURRENT_PANEL} .jp-OutputArea",
-            disable=["image-alt", "aria-input-field-name", "button-name"])
+            page,
+            include=f"{bh.CURRENT_PANEL} .jp-MarkdownOutput, {bh.CURRENT_PANEL} .jp-OutputArea",
+            disable=["image-alt", "aria-input-field-name", "button-name"],
+        )
         print(f"axe {name} (JupyterLab, notebook content): {bh.impact_counts(violations)}")
         assert bh.blocking(violations) == []
     except Exception:
         bh.screenshot(page, f"FAILED_lab_{name}")
         (bh.SCREENSHOTS / f"FAILED_lab_{name}.txt").write_text(
-            page.locator(bh.CURRENT_PANEL).first.inner_text(), encoding="utf-8")
+            page.locator(bh.CURRENT_PANEL).first.inner_text(), encoding="utf-8"
+        )
         raise
     finally:
         bh.shutdown_kernels(lab)
@@ -163,8 +170,11 @@ def test_the_checks_catch_a_broken_notebook(lab, page):
     try:
         bh.open_notebook(page, lab, "demo/broken.ipynb")
         bh.run_all_cells(page)
-        with pytest.raises(AssertionError, match=f"Run All stopped after {n - 1} of {n} cells"
-                           r"(.|\n)*ValueError"):
+        with pytest.raises(
+            AssertionError,
+            match=f"Run All stopped after {n - 1} of {n} cells"
+            r"(.|\n)*ValueError",
+        ):
             bh.wait_until_done(page, n, stopped_for=5, server=lab)
         bh.wait_for_outputs(page)
         assert bh.page_problems(page) == sorted(bh.PROBLEMS)
@@ -178,8 +188,12 @@ def test_the_checks_catch_a_broken_notebook(lab, page):
 
 def _slider_and_box_move_together(page) -> None:
     """00_start_here's check: an IntSlider jslinked to an IntText, both rendered, in step."""
-    box = page.locator(f"{bh.CURRENT_PANEL} .widget-hbox").filter(
-        has=page.locator(".widget-slider")).filter(has=page.locator(".widget-text")).first
+    box = (
+        page.locator(f"{bh.CURRENT_PANEL} .widget-hbox")
+        .filter(has=page.locator(".widget-slider"))
+        .filter(has=page.locator(".widget-text"))
+        .first
+    )
     box.scroll_into_view_if_needed()
     handle = box.locator(".widget-slider .noUi-handle")
     number = box.locator(".widget-text input")
@@ -192,7 +206,9 @@ def _slider_and_box_move_together(page) -> None:
         page.wait_for_function(
             "([h, n]) => h.getAttribute('aria-valuenow') && "
             "String(parseInt(h.getAttribute('aria-valuenow'))) === n.value",
-            arg=[handle.element_handle(), number.element_handle()], timeout=10_000)
+            arg=[handle.element_handle(), number.element_handle()],
+            timeout=10_000,
+        )
         value = int(float(handle.get_attribute("aria-valuenow")))
         if expected is not None:
             assert value == expected
@@ -211,7 +227,8 @@ EXPLORER_NOTEBOOKS = [p for p in WIDGET_NOTEBOOKS if bh.saved_explorer_count(p) 
 
 @pytest.mark.browser
 @pytest.mark.parametrize(
-    "case", [p.relative_to(bh.NOTEBOOKS).as_posix() for p in EXPLORER_NOTEBOOKS] or [DEMO])
+    "case", [p.relative_to(bh.NOTEBOOKS).as_posix() for p in EXPLORER_NOTEBOOKS] or [DEMO]
+)
 def test_explorers_work_as_voila_dashboards(case, browser, served, tmp_path_factory):
     """Every notebook with an explorer (the demo explorer until one is committed) as a Voilà
     dashboard: it renders without errors and each explorer's slider moves its figure."""
@@ -236,8 +253,9 @@ def test_explorers_work_as_voila_dashboards(case, browser, served, tmp_path_fact
             explorers.first.wait_for(state="visible", timeout=180_000)
             bh.wait_for_outputs(page, "body")
             assert bh.page_problems(page, "body") == []
-            assert explorers.count() >= (bh.DEMO_EXPLORERS if case == DEMO else
-                                         bh.saved_explorer_count(bh.NOTEBOOKS / case))
+            assert explorers.count() >= (
+                bh.DEMO_EXPLORERS if case == DEMO else bh.saved_explorer_count(bh.NOTEBOOKS / case)
+            )
             for i in range(explorers.count()):
                 explorers.nth(i).scroll_into_view_if_needed()
                 states = bh.exercise_explorer(explorers.nth(i))
@@ -267,7 +285,11 @@ def test_build_html_renders_every_executed_notebook(tmp_path):
     out = tmp_path / "html"
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "build_html.py"), "--output", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     index = (out / "index.html").read_text(encoding="utf-8")
@@ -294,8 +316,8 @@ def test_build_html_renders_every_executed_notebook(tmp_path):
 
 # Issue 14's limit. The explorers' frames are palette WebP, the static figures palette PNG
 # (plotting.palette_png), which is what keeps 04 and 06 under it.
-SIZE_LIMIT_NOTEBOOK = 3_000_000     # bytes on disk, with the widget state saved
-SIZE_LIMIT_PAGE = 5_000_000         # bytes of the static HTML page
+SIZE_LIMIT_NOTEBOOK = 3_000_000  # bytes on disk, with the widget state saved
+SIZE_LIMIT_PAGE = 5_000_000  # bytes of the static HTML page
 
 
 def _lecture_explorer_notebooks() -> list[str]:
@@ -323,9 +345,9 @@ def _exercise_every_explorer(page, scope: str, name: str) -> None:
 
 def _needs_kernel_controls_are_off(page, scope: str) -> None:
     for control in page.locator(f"{scope} .explorer-needs-kernel").all():
-        assert control.locator(".noUi-target[disabled], .noUi-target.disabled, "
-                               "[disabled]").count() >= 1 or "disabled" in (
-                                   control.get_attribute("class") or ""), control
+        assert control.locator(
+            ".noUi-target[disabled], .noUi-target.disabled, [disabled]"
+        ).count() >= 1 or "disabled" in (control.get_attribute("class") or ""), control
     notes = page.locator(f"{scope} .explorer-kernel-note")
     for note in notes.all():
         assert "need a running kernel" in note.inner_text()
@@ -358,8 +380,9 @@ def test_explorers_work_in_the_static_html_without_a_kernel(case, browser, tmp_p
 
 
 @pytest.mark.browser
-def test_explorers_keep_working_in_voila_after_the_kernel_is_gone(browser, served,
-                                                                    tmp_path_factory):
+def test_explorers_keep_working_in_voila_after_the_kernel_is_gone(
+    browser, served, tmp_path_factory
+):
     """A Voilà dashboard whose server (and so its kernel) has been stopped: the sliders still
     move the figure, because the links run in the browser."""
     notebook = served / "notebooks" / "05_election_forecasting.ipynb"
@@ -369,7 +392,7 @@ def test_explorers_keep_working_in_voila_after_the_kernel_is_gone(browser, serve
         try:
             page.goto(server.url(""), timeout=180_000)
             page.locator(".lecture-explorer").first.wait_for(state="visible", timeout=180_000)
-            bh.stop(server)                       # the kernel goes with the server
+            bh.stop(server)  # the kernel goes with the server
             assert server.process.poll() is not None
             _exercise_every_explorer(page, "body", "voila_dead_kernel")
         except Exception:
@@ -380,8 +403,7 @@ def test_explorers_keep_working_in_voila_after_the_kernel_is_gone(browser, serve
 
 
 @pytest.mark.browser
-def test_explorers_keep_working_in_jupyterlab_after_the_kernel_is_shut_down(lab, page,
-                                                                             served):
+def test_explorers_keep_working_in_jupyterlab_after_the_kernel_is_shut_down(lab, page, served):
     relpath = "notebooks/05_election_forecasting.ipynb"
     try:
         bh.open_notebook(page, lab, relpath)
@@ -397,8 +419,9 @@ def test_explorers_keep_working_in_jupyterlab_after_the_kernel_is_shut_down(lab,
         bh.shutdown_kernels(lab)
 
 
-@pytest.mark.parametrize("path", sorted(bh.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted(bh.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.name
+)
 def test_lecture_notebooks_stay_under_3_mb_with_widget_state(path):
     assert path.stat().st_size <= SIZE_LIMIT_NOTEBOOK, f"{path.name}: {path.stat().st_size} B"
 
@@ -408,9 +431,15 @@ def test_saved_widget_state_greys_out_the_controls_that_need_a_kernel():
     saved disabled and the note says why (what a page without a kernel shows)."""
     nb = nbformat.read(bh.NOTEBOOKS / "06_em_algorithm.ipynb", as_version=4)
     state = nb.metadata["widgets"][bh.WIDGET_STATE]["state"]
-    marked = [m["state"] for m in state.values()
-              if "explorer-needs-kernel" in m["state"].get("_dom_classes", [])]
-    notes = [m["state"] for m in state.values()
-             if "explorer-kernel-note" in m["state"].get("_dom_classes", [])]
+    marked = [
+        m["state"]
+        for m in state.values()
+        if "explorer-needs-kernel" in m["state"].get("_dom_classes", [])
+    ]
+    notes = [
+        m["state"]
+        for m in state.values()
+        if "explorer-kernel-note" in m["state"].get("_dom_classes", [])
+    ]
     assert len(marked) == 4 and all(s["disabled"] is True for s in marked), marked
     assert notes and all("need a running kernel" in s["value"] for s in notes)

@@ -20,8 +20,11 @@ import build_site  # noqa: E402
 
 LECTURE = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 PAGES = [f"{p.stem}.html" for p in LECTURE] + ["index.html"]
-DECKS = [f"{p.stem}.slides.html" for p in LECTURE
-         if any("core" in c.metadata.get("tags", []) for c in nbformat.read(p, 4).cells)]
+DECKS = [
+    f"{p.stem}.slides.html"
+    for p in LECTURE
+    if any("core" in c.metadata.get("tags", []) for c in nbformat.read(p, 4).cells)
+]
 LOCAL = re.compile(r"^(file|data|blob|about):")
 AXE_REPORT = bh.SCREENSHOTS / "axe_site.json"
 
@@ -35,7 +38,7 @@ def site(tmp_path_factory) -> pathlib.Path:
 
 def test_site_layout(site):
     index = (site / "index.html").read_text(encoding="utf-8")
-    assert (site / ".nojekyll").exists()          # GitHub Pages would drop _vendor/ otherwise
+    assert (site / ".nojekyll").exists()  # GitHub Pages would drop _vendor/ otherwise
     for page in PAGES[:-1]:
         assert (site / page).is_file() and f'href="{page}"' in index, page
     for deck in DECKS:
@@ -59,8 +62,9 @@ def _open(browser, path: pathlib.Path):
 
 
 def _wait_for_math(page) -> None:
-    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=60_000
+    )
     page.evaluate("() => MathJax.startup.promise")
 
 

@@ -163,8 +163,11 @@ def test_faithful_non_positive_duration_is_named(tmp_path):
     frame = pd.read_csv(folder / "faithful.csv")
     frame.loc[5, "eruptions"] = -1.0
     frame.to_csv(folder / "faithful.csv", index=False)
-    with pytest.raises(data.DataError, match=r"faithful\.csv: column 'eruptions' must be positive"
-                                              r" \(minutes\); row 5"):
+    with pytest.raises(
+        data.DataError,
+        match=r"faithful\.csv: column 'eruptions' must be positive"
+        r" \(minutes\); row 5",
+    ):
         data.load_faithful(data_dir=folder)
 
 

@@ -62,6 +62,7 @@ def small_election(margins, ses, evs):
 
 # --------------------------------------------------------------------------- poll averages
 
+
 def test_poll_se_formula_matches_a_multinomial_simulation():
     rng = np.random.default_rng(0)
     n, shares = 800, np.array([0.46, 0.41, 0.13])
@@ -78,8 +79,9 @@ def test_poll_se_formula_matches_a_multinomial_simulation():
 def test_state_averages_equal_a_plain_loop(polls, averages):
     since = pd.Timestamp("2016-10-25")
     for state, row in averages.iterrows():
-        rows = polls[(polls["state"] == state) & (polls["enddate"] >= since)
-                     & polls["samplesize"].notna()]
+        rows = polls[
+            (polls["state"] == state) & (polls["enddate"] >= since) & polls["samplesize"].notna()
+        ]
         margins, ses = [], []
         for _, poll in rows.iterrows():
             c, t, n = poll["rawpoll_clinton"] / 100, poll["rawpoll_trump"] / 100, poll["samplesize"]
@@ -114,7 +116,8 @@ def test_a_state_with_old_polls_only_falls_back_to_its_latest(polls):
     latest = old.sort_values("enddate").tail(4)
     assert averages.loc["Oldland", "first_enddate"] == latest["enddate"].min()
     assert averages.loc["Oldland", "margin"] == pytest.approx(
-        (latest["rawpoll_clinton"] - latest["rawpoll_trump"]).mean())
+        (latest["rawpoll_clinton"] - latest["rawpoll_trump"]).mean()
+    )
 
 
 def test_state_averages_refuse_bad_input(polls):
@@ -141,6 +144,7 @@ def test_state_averages_refuse_bad_input(polls):
 
 # --------------------------------------------------------------------------- simulation
 
+
 def exact_p_win(margins, ses, evs, national_sd=0.0, df=None, nodes=80):
     """P(Clinton majority) by enumerating all 2^k outcomes, integrating the national error."""
     margins, ses, evs = map(np.asarray, (margins, ses, evs))
@@ -165,8 +169,9 @@ def exact_p_win(margins, ses, evs, national_sd=0.0, df=None, nodes=80):
 
 @pytest.mark.parametrize("national_sd, df", [(0.0, None), (3.0, None), (0.0, 4.0)])
 def test_p_win_matches_exact_enumeration(national_sd, df):
-    averages, evs = small_election([1.5, -0.5, 3.0, -2.0, 0.5], [2.0, 1.5, 3.0, 2.5, 1.0],
-                                   [10, 7, 4, 12, 6])
+    averages, evs = small_election(
+        [1.5, -0.5, 3.0, -2.0, 0.5], [2.0, 1.5, 3.0, 2.5, 1.0], [10, 7, 4, 12, 6]
+    )
     n = 200_000
     sims = simulate_elections(averages, evs, n, national_sd, rng=3, df=df)
     exact = exact_p_win(averages["margin"], averages["se"], evs, national_sd, df)
@@ -185,8 +190,9 @@ def test_state_sd_adds_in_quadrature():
 
 def test_seeded_runs_repeat(averages, ev):
     a = simulate_elections(averages, ev, 5000, 3.0, rng=7, state_sd=1.0, df=6)
-    b = simulate_elections(averages, ev, 5000, 3.0, rng=np.random.default_rng(7), state_sd=1.0,
-                           df=6)
+    b = simulate_elections(
+        averages, ev, 5000, 3.0, rng=np.random.default_rng(7), state_sd=1.0, df=6
+    )
     assert np.array_equal(a.clinton_ev, b.clinton_ev)
     assert np.array_equal(a.national_error, b.national_error)
     c = simulate_elections(averages, ev, 5000, 3.0, rng=8, state_sd=1.0, df=6)
@@ -221,7 +227,7 @@ def test_p_win_does_not_increase_with_the_national_sd(averages, ev):
     grid = simulate_national_sd_grid(averages, ev, sds, 50_000, rng=2016)
     p = np.array([s.p_clinton_win for s in grid])
     assert np.all(np.diff(p) <= 0), p
-    assert p[0] > 0.999 and p[-1] < 0.71   # it passes FiveThirtyEight's 71% on the way
+    assert p[0] > 0.999 and p[-1] < 0.71  # it passes FiveThirtyEight's 71% on the way
 
 
 def test_grid_uses_common_random_numbers(averages, ev):
@@ -248,8 +254,16 @@ def test_tipping_point_frequencies_on_the_real_polls(averages, ev):
     tp = sims.tipping_point
     ties = np.mean(sims.clinton_ev == 269)
     assert tp.sum() == pytest.approx(1 - ties)
-    assert set(tp.index[:3]) <= {"Michigan", "Pennsylvania", "Wisconsin", "Florida",
-                                 "North Carolina", "Colorado", "New Hampshire", "Nevada"}
+    assert set(tp.index[:3]) <= {
+        "Michigan",
+        "Pennsylvania",
+        "Wisconsin",
+        "Florida",
+        "North Carolina",
+        "Colorado",
+        "New Hampshire",
+        "Nevada",
+    }
 
 
 @given(
@@ -292,8 +306,9 @@ def test_simulation_refuses_bad_input(averages, ev):
     with pytest.raises(KeyError, match="Ohio"):
         simulate_elections(averages.drop(index="Ohio"), ev, 10)
     with pytest.raises(KeyError, match="Atlantis"):
-        simulate_elections(pd.concat([averages, averages.loc[["Ohio"]].rename(
-            index={"Ohio": "Atlantis"})]), ev, 10)
+        simulate_elections(
+            pd.concat([averages, averages.loc[["Ohio"]].rename(index={"Ohio": "Atlantis"})]), ev, 10
+        )
     with pytest.raises(KeyError, match="se"):
         simulate_elections(averages.drop(columns="se"), ev, 10)
     with pytest.raises(KeyError, match="se_typo"):
@@ -315,6 +330,7 @@ def test_simulation_refuses_bad_input(averages, ev):
 
 
 # --------------------------------------------------------------------------- the 2016 outcome
+
 
 def test_actual_result_counted_winner_take_all(results):
     counted = winner_take_all_ev(results)
@@ -339,13 +355,15 @@ def test_ev_histogram_bins_split_at_270():
 
 # --------------------------------------------------------------------------- the explorer
 
+
 def test_election_explorer_follows_its_slider(averages, ev):
     from lecture_utils.widgets import election_explorer
 
     sds = np.arange(0.0, 6.01, 1.0)
     grid = simulate_national_sd_grid(averages, ev, sds, 4000, rng=1)
-    box = election_explorer(sds, grid, published=election.PUBLISHED_FORECASTS_2016,
-                            actual_clinton_ev=233, dpi=30)
+    box = election_explorer(
+        sds, grid, published=election.PUBLISHED_FORECASTS_2016, actual_clinton_ev=233, dpi=30
+    )
     assert_explorer_contract(box)
     first = box.readout
     assert_frame_changes(box, sigma_delta=4)
@@ -368,6 +386,7 @@ def test_elections_sims_is_frozen(averages, ev):
 
 # --------------------------------------------------------------------------- the latent variable
 
+
 def test_p_win_given_delta_is_monotone_and_integrates_to_p_win(averages, ev):
     shifts = np.linspace(-12, 12, 97)
     conditional = election.p_win_given_national_error(averages, ev, shifts, 20_000, rng=4)
@@ -386,8 +405,9 @@ def test_p_win_given_delta_is_monotone_and_integrates_to_p_win(averages, ev):
 def test_polling_errors_on_the_real_data(averages, results):
     errors = election.polling_errors(averages, results)
     assert errors.loc["Wisconsin", "actual_margin"] == pytest.approx(-0.7)
-    assert errors.loc["Wisconsin", "error"] == pytest.approx(-0.7 - averages.loc["Wisconsin",
-                                                                                 "margin"])
+    assert errors.loc["Wisconsin", "error"] == pytest.approx(
+        -0.7 - averages.loc["Wisconsin", "margin"]
+    )
     # Trump beat his poll average in most states: 39 of 51 with the default window
     assert (errors["error"] < 0).sum() == 39
     # and the misses are far larger than sampling error
@@ -400,6 +420,7 @@ def test_polling_errors_on_the_real_data(averages, results):
 
 
 # --------------------------------------------------------------------------- regional error
+
 
 def exact_p_win_with_regions(margins, ses, evs, codes, region_sd, national_sd, nodes=24):
     """Enumeration over 2^k outcomes inside Gauss-Hermite quadrature over every shared error."""
@@ -418,21 +439,24 @@ def exact_p_win_with_regions(margins, ses, evs, codes, region_sd, national_sd, n
 
 
 def test_regional_error_matches_exact_quadrature():
-    averages, evs = small_election([1.5, -0.5, 3.0, -2.0, 0.5], [2.0, 1.5, 3.0, 2.5, 1.0],
-                                   [10, 7, 4, 12, 6])
+    averages, evs = small_election(
+        [1.5, -0.5, 3.0, -2.0, 0.5], [2.0, 1.5, 3.0, 2.5, 1.0], [10, 7, 4, 12, 6]
+    )
     regions = {"S0": "A", "S1": "A", "S2": "B", "S3": "B", "S4": "A"}
     n = 200_000
     sims = simulate_elections(averages, evs, n, 1.0, rng=5, region_sd=2.0, regions=regions)
-    exact = exact_p_win_with_regions(averages["margin"], averages["se"], evs, [0, 0, 1, 1, 0],
-                                     2.0, 1.0)
+    exact = exact_p_win_with_regions(
+        averages["margin"], averages["se"], evs, [0, 0, 1, 1, 0], 2.0, 1.0
+    )
     assert abs(sims.p_clinton_win - exact) < 4.5 * np.sqrt(exact * (1 - exact) / n)
     assert sims.region_sd == 2.0
 
 
 def test_regional_error_leaves_the_other_draws_alone(averages, ev):
     plain = simulate_elections(averages, ev, 5000, 2.0, rng=3)
-    zero = simulate_elections(averages, ev, 5000, 2.0, rng=3, region_sd=0.0,
-                              regions={"nowhere": "x"})   # unused when region_sd == 0
+    zero = simulate_elections(
+        averages, ev, 5000, 2.0, rng=3, region_sd=0.0, regions={"nowhere": "x"}
+    )  # unused when region_sd == 0
     regional = simulate_elections(averages, ev, 5000, 2.0, rng=3, region_sd=2.0)
     assert np.array_equal(plain.clinton_ev, zero.clinton_ev)
     assert np.array_equal(plain.national_error, regional.national_error)
@@ -440,7 +464,11 @@ def test_regional_error_leaves_the_other_draws_alone(averages, ev):
     with pytest.raises(ValueError, match="region_sd"):
         simulate_elections(averages, ev, 10, region_sd=-1.0)
     with pytest.raises(KeyError, match="Ohio"):
-        simulate_elections(averages, ev, 10, region_sd=1.0,
-                           regions={k: v for k, v in election.CENSUS_REGIONS.items()
-                                    if k != "Ohio"})
+        simulate_elections(
+            averages,
+            ev,
+            10,
+            region_sd=1.0,
+            regions={k: v for k, v in election.CENSUS_REGIONS.items() if k != "Ohio"},
+        )
     assert sorted(election.CENSUS_REGIONS) == sorted(ev.index)

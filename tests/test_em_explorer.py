@@ -147,7 +147,14 @@ def test_small_multiples_show_the_requested_iterations(frames):
     panels = [ax for ax in fig.axes if ax.get_title()]
     titles = [ax.get_title().split(" ·")[0] for ax in panels]
     # slide 12's numbering: after t iterations the figure shows θ⁽ᵗ⁺¹⁾ (the start is θ⁽¹⁾)
-    assert titles == ["θ⁽¹⁾", "θ⁽²⁾", "θ⁽³⁾", "θ⁽⁶⁾", "θ⁽¹¹⁾", f"{em_plots._sup(frames.n_iter)} (final)".replace("⁽", "θ⁽", 1)]
+    assert titles == [
+        "θ⁽¹⁾",
+        "θ⁽²⁾",
+        "θ⁽³⁾",
+        "θ⁽⁶⁾",
+        "θ⁽¹¹⁾",
+        f"{em_plots._sup(frames.n_iter)} (final)".replace("⁽", "θ⁽", 1),
+    ]
     # every panel is labelled on the outer edges: bottom row x, left column y
     bottom = {id(ax) for ax in panels[-3:]}
     left = {id(panels[i]) for i in (0, 3)}
@@ -161,7 +168,9 @@ def test_lower_bound_picture_marks_both_iterates(frames):
     fig = Figure()
     ax = fig.add_subplot()
     em_plots.plot_lower_bound(ax, frames, 2)
-    assert "μ₁⁽³⁾" in ax.get_title() and "μ₁⁽⁴⁾" in ax.get_title()  # slide numbering: index 2 = θ⁽³⁾
+    assert (
+        "μ₁⁽³⁾" in ax.get_title() and "μ₁⁽⁴⁾" in ax.get_title()
+    )  # slide numbering: index 2 = θ⁽³⁾
     assert len(ax.get_lines()) == 5
 
 
@@ -238,13 +247,12 @@ def test_a_trace_carries_its_settings_and_a_restart_uses_them(heights, monkeypat
     assert len(calls) == 1
     init, kwargs = calls[0]
     np.testing.assert_allclose(init.means, [60.0, 72.0])
-    assert kwargs == {"max_iter": 12, "tol": 1e-3, "shared_variance": True,
-                      "variance_floor": None}
+    assert kwargs == {"max_iter": 12, "tol": 1e-3, "shared_variance": True, "variance_floor": None}
     assert ex.slider.index == 0 and ex.n_recomputes == 1
     new = real(heights, start(mu1=72.0), max_iter=12, tol=1e-3)
     assert ex.iterations == widgets._em_iterations(new.n_iter)
     assert f"{new.log_likelihoods[0]:.2f}" in ex.readout
-    assert_explorer_contract(ex)           # every frame rendered again, each its own
+    assert_explorer_contract(ex)  # every frame rendered again, each its own
     assert ex.progress.value == ex.progress.max == 2 * len(ex.iterations)
     assert ex.progress.layout.visibility == "hidden"
     with pytest.raises(TypeError, match="no longer takes"):

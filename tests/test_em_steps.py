@@ -12,8 +12,9 @@ from lecture_utils.data import load_faithful
 @pytest.fixture(scope="module")
 def trace():
     x = load_faithful()["eruptions"].to_numpy()
-    return mixture.run_em(x, mixture.MixtureParams.shared([0.5, 0.5], [2.0, 4.0], 1.0),
-                          max_iter=500, tol=1e-8)
+    return mixture.run_em(
+        x, mixture.MixtureParams.shared([0.5, 0.5], [2.0, 4.0], 1.0), max_iter=500, tol=1e-8
+    )
 
 
 def test_slide_index_is_one_based():
@@ -22,8 +23,9 @@ def test_slide_index_is_one_based():
 
 
 def test_small_multiples_draw_each_iteration_with_alt_text(trace):
-    fig = em_steps.plot_em_iterations(trace, (0, 1, None), unit="duration (minutes)",
-                                      names=("short", "long"))
+    fig = em_steps.plot_em_iterations(
+        trace, (0, 1, None), unit="duration (minutes)", names=("short", "long")
+    )
     panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
     assert len(panels) == 3
     assert panels[0].get_title().startswith("θ⁽¹⁾ (start)")

@@ -28,8 +28,9 @@ def read_pins(path, environment: dict[str, str] | None = None) -> dict[str, str]
         line = line.split("#", 1)[0].strip()
         if line:
             assert PIN.match(line), f"{path.name}: {line!r} is not an exact `name==version` pin"
-    return {canonical(name): version
-            for name, version in pinned_versions(path, environment).items()}
+    return {
+        canonical(name): version for name, version in pinned_versions(path, environment).items()
+    }
 
 
 ENVIRONMENT_YML = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
@@ -45,15 +46,18 @@ def environment_pip_lines() -> list[str]:
 
 
 def requirement_lines(path) -> list[str]:
-    return [ln.split("#", 1)[0].strip()
-            for ln in path.read_text(encoding="utf-8").splitlines()
-            if ln.split("#", 1)[0].strip()]
+    return [
+        ln.split("#", 1)[0].strip()
+        for ln in path.read_text(encoding="utf-8").splitlines()
+        if ln.split("#", 1)[0].strip()
+    ]
 
 
 def environment_python_range() -> tuple[str, str]:
     """environment.yml's ``python>=3.11,<3.16`` -> ("3.11", "3.16")."""
-    spec = next(d for d in ENVIRONMENT_YML["dependencies"]
-                if isinstance(d, str) and d.startswith("python"))
+    spec = next(
+        d for d in ENVIRONMENT_YML["dependencies"] if isinstance(d, str) and d.startswith("python")
+    )
     low, high = re.search(r">=\s*(3\.\d+)", spec), re.search(r"<\s*(3\.\d+)", spec)
     assert low and high, f"environment.yml: {spec!r} needs a lower and an upper bound"
     return low.group(1), high.group(1)
@@ -69,7 +73,8 @@ def test_environment_yml_has_the_same_pins_as_requirements():
     assert environment_pip_lines() == requirement_lines(ROOT / "requirements.txt"), (
         "environment.yml's pip section and requirements.txt disagree: "
         f"only in environment.yml {sorted(set(environment_pip_lines()) - set(requirement_lines(ROOT / 'requirements.txt')))}, "
-        f"only in requirements.txt {sorted(set(requirement_lines(ROOT / 'requirements.txt')) - set(environment_pip_lines()))}")
+        f"only in requirements.txt {sorted(set(requirement_lines(ROOT / 'requirements.txt')) - set(environment_pip_lines()))}"
+    )
 
 
 def test_every_file_names_the_same_supported_pythons():
@@ -93,8 +98,11 @@ def test_one_split_nearly_every_student_gets_what_ci_tests():
     newest = read_pins(ROOT / "requirements.txt", {"python_version": "3.15"})
     assert set(newest) == set(tested)
     assert sorted(n for n in tested if tested[n] != newest[n]) == ["numpy", "scipy"]
-    markers = {ln.split(";", 1)[1].strip() for ln in requirement_lines(ROOT / "requirements.txt")
-               if ";" in ln}
+    markers = {
+        ln.split(";", 1)[1].strip()
+        for ln in requirement_lines(ROOT / "requirements.txt")
+        if ";" in ln
+    }
     assert markers == {'python_version < "3.15"', 'python_version >= "3.15"'}, markers
 
 
@@ -102,21 +110,30 @@ def test_one_split_nearly_every_student_gets_what_ci_tests():
 def test_every_supported_python_gets_one_pin_per_package(path):
     """A pin behind a marker (``; python_version < "3.11"``) has a partner for the other
     Pythons: every supported Python installs the same packages, each exactly once."""
-    lines = [ln.split("#", 1)[0].strip()
-             for ln in (ROOT / path).read_text(encoding="utf-8").splitlines()]
+    lines = [
+        ln.split("#", 1)[0].strip() for ln in (ROOT / path).read_text(encoding="utf-8").splitlines()
+    ]
     names = {canonical(PIN.match(ln).group(1)) for ln in lines if ln}
     for python in SUPPORTED_PYTHONS:
-        applies = [canonical(PIN.match(ln).group(1)) for ln in lines if ln and (
-            ";" not in ln or Marker(ln.split(";", 1)[1]).evaluate({"python_version": python}))]
+        applies = [
+            canonical(PIN.match(ln).group(1))
+            for ln in lines
+            if ln
+            and (";" not in ln or Marker(ln.split(";", 1)[1]).evaluate({"python_version": python}))
+        ]
         assert sorted(applies) == sorted(names), (
-            f"{path} on Python {python}: pins {sorted(applies)}, packages {sorted(names)}")
+            f"{path} on Python {python}: pins {sorted(applies)}, packages {sorted(names)}"
+        )
 
 
 def test_pinned_versions_follows_markers(tmp_path):
     req = tmp_path / "requirements.txt"
-    req.write_text('a==1.0  # always\n'
-                   'b==2.0; python_version >= "3.11"  # new Pythons\n'
-                   'b==1.5; python_version < "3.11"\n', encoding="utf-8")
+    req.write_text(
+        "a==1.0  # always\n"
+        'b==2.0; python_version >= "3.11"  # new Pythons\n'
+        'b==1.5; python_version < "3.11"\n',
+        encoding="utf-8",
+    )
     assert read_pins(req, {"python_version": "3.10"}) == {"a": "1.0", "b": "1.5"}
     assert read_pins(req, {"python_version": "3.12"}) == {"a": "1.0", "b": "2.0"}
     req.write_text('a==1.0; python_version >> "3"\n', encoding="utf-8")
@@ -183,8 +200,9 @@ def notebook_imports(path) -> set[str]:
     return modules
 
 
-ALL_NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb")
-                       if ".ipynb_checkpoints" not in p.parts)
+ALL_NOTEBOOKS = sorted(
+    p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+)
 
 
 @pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
@@ -203,4 +221,6 @@ def test_every_notebook_import_is_installed_by_requirements_txt(path):
 
 def test_the_import_scanner_sees_imports():
     # Guard against the scanner silently finding nothing.
-    assert {"numpy", "lecture_utils"} <= notebook_imports(ROOT / "notebooks" / "00_start_here.ipynb")
+    assert {"numpy", "lecture_utils"} <= notebook_imports(
+        ROOT / "notebooks" / "00_start_here.ipynb"
+    )

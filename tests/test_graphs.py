@@ -39,8 +39,13 @@ def test_latent_variable_model_is_three_layers():
 
 def test_heights_model_matches_slide_3():
     g = graphs.model_structure("heights")
-    assert edges("heights") == {("pi", "z"), ("z", "x"), ("mu0", "x"), ("mu1", "x"),
-                                ("sigma2", "x")}
+    assert edges("heights") == {
+        ("pi", "z"),
+        ("z", "x"),
+        ("mu0", "x"),
+        ("mu1", "x"),
+        ("sigma2", "x"),
+    }
     assert g.parents("z") == ("pi",)
     assert set(g.parents("x")) == {"z", "mu0", "mu1", "sigma2"}
     assert g.of_kind("observed") == ("x",)
@@ -53,8 +58,12 @@ def test_heights_model_matches_slide_3():
 
 def test_hierarchical_model_has_two_levels():
     g = graphs.model_structure("hierarchical")
-    assert edges("hierarchical") == {("mu", "theta"), ("tau", "theta"), ("theta", "y"),
-                                     ("sigma", "y")}
+    assert edges("hierarchical") == {
+        ("mu", "theta"),
+        ("tau", "theta"),
+        ("theta", "y"),
+        ("sigma", "y"),
+    }
     assert set(g.of_kind("latent")) == {"mu", "tau", "theta"}
     assert g.of_kind("observed") == ("y",)
     (plate,) = g.plates
@@ -67,7 +76,7 @@ def test_fish_hmm_is_a_chain_with_emissions(T):
     chain = {(f"z_{t - 1}", f"z_{t}") for t in range(1, T + 1)}
     emissions = {(f"z_{t}", f"x_{t}") for t in range(1, T + 1)}
     assert chain | emissions <= edges("fish_hmm", T=T)
-    assert "x_0" not in g.node_names                      # z_0 is never observed
+    assert "x_0" not in g.node_names  # z_0 is never observed
     assert g.of_kind("observed") == tuple(f"x_{t}" for t in range(1, T + 1))
     assert g.parents("z_0") == ("mu", "sigma")
     for t in range(1, T + 1):
@@ -76,7 +85,8 @@ def test_fish_hmm_is_a_chain_with_emissions(T):
     assert len(g.edges) == 1 + (T + 1) + T + 2 * T
     order = g.topological_order()
     assert [order.index(f"z_{t}") for t in range(T + 1)] == sorted(
-        order.index(f"z_{t}") for t in range(T + 1))
+        order.index(f"z_{t}") for t in range(T + 1)
+    )
 
 
 def test_election_model_shares_one_national_error():
@@ -85,7 +95,7 @@ def test_election_model_shares_one_national_error():
     assert g.parents("delta") == ("sigma_delta",)
     state_plate = max(g.plates, key=lambda p: p.rect[2] * p.rect[3])
     inside = {n.name for n in g.nodes if _in_rect(n, state_plate.rect)}
-    assert "delta" not in inside                          # shared: outside the plate over states
+    assert "delta" not in inside  # shared: outside the plate over states
     assert {"mu", "b", "y"} <= inside
     assert g.of_kind("observed") == ("y",)
 
@@ -114,7 +124,7 @@ def test_each_drawing_shows_its_nodes_and_edges(name):
 def test_nothing_is_cut_off(name, styled):
     with matplotlib.rc_context():
         if styled:
-            use_style()                                    # what the notebooks run first
+            use_style()  # what the notebooks run first
         fig = DRAWERS[name]()
         fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -133,7 +143,7 @@ def test_node_labels_do_not_overlap_each_other(name):
     renderer = fig.canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts if t.get_text().strip()]
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert not a.overlaps(b), f"{name}: two labels overlap"
 
 

@@ -49,6 +49,7 @@ def x_heights(heights):
 # Against scikit-learn: run_em == GaussianMixture(covariance_type="tied") from the same start
 # ------------------------------------------------------------------------------------------
 
+
 def sklearn_tied(x, init: MixtureParams, n_iter: int) -> GaussianMixture:
     """GaussianMixture started at ``init`` and run for exactly ``n_iter`` EM iterations.
 
@@ -58,8 +59,13 @@ def sklearn_tied(x, init: MixtureParams, n_iter: int) -> GaussianMixture:
     log-likelihood computed in the last E step, i.e. of ``params[t - 1]``.
     """
     model = GaussianMixture(
-        n_components=init.K, covariance_type="tied", tol=0.0, reg_covar=0.0, max_iter=n_iter,
-        weights_init=init.weights, means_init=init.means[:, np.newaxis],
+        n_components=init.K,
+        covariance_type="tied",
+        tol=0.0,
+        reg_covar=0.0,
+        max_iter=n_iter,
+        weights_init=init.weights,
+        means_init=init.means[:, np.newaxis],
         precisions_init=np.array([[1.0 / init.variances[0]]]),
     )
     with warnings.catch_warnings():
@@ -77,17 +83,22 @@ DATASETS = {
     "heights-K3": (None, MixtureParams.shared([0.3, 0.4, 0.3], [60.0, 66.0, 72.0], 9.0)),
     "separated-K2": (
         _simulated(MixtureParams.shared([0.3, 0.7], [0.0, 10.0], 1.0), 500, 1),
-        MixtureParams.shared([0.5, 0.5], [1.0, 8.0], 4.0)),
+        MixtureParams.shared([0.5, 0.5], [1.0, 8.0], 4.0),
+    ),
     "overlapping-K2": (
         _simulated(MixtureParams.shared([0.23, 0.77], [64.9, 69.3], 13.3), 2000, 2),
-        MixtureParams.shared([0.5, 0.5], [60.0, 75.0], 20.0)),
+        MixtureParams.shared([0.5, 0.5], [60.0, 75.0], 20.0),
+    ),
     "K3": (
         _simulated(MixtureParams.shared([0.2, 0.5, 0.3], [-5.0, 0.0, 6.0], 2.0), 1500, 3),
-        MixtureParams.shared([0.2, 0.3, 0.5], [-3.0, 1.0, 2.0], 5.0)),
+        MixtureParams.shared([0.2, 0.3, 0.5], [-3.0, 1.0, 2.0], 5.0),
+    ),
     "K4-shifted": (
-        _simulated(MixtureParams.shared([0.25] * 4, [1e3, 1e3 + 4, 1e3 + 8, 1e3 + 12], 1.0),
-                   1000, 4),
-        MixtureParams.shared([0.25] * 4, [998.0, 1003.0, 1007.0, 1015.0], 3.0)),
+        _simulated(
+            MixtureParams.shared([0.25] * 4, [1e3, 1e3 + 4, 1e3 + 8, 1e3 + 12], 1.0), 1000, 4
+        ),
+        MixtureParams.shared([0.25] * 4, [998.0, 1003.0, 1007.0, 1015.0], 3.0),
+    ),
 }
 
 
@@ -105,11 +116,13 @@ def test_run_em_equals_sklearn_tied(name, n_iter, x_heights):
     np.testing.assert_allclose(ours.means, model.means_.ravel(), rtol=RTOL)
     np.testing.assert_allclose(ours.variances, model.covariances_[0, 0], rtol=RTOL)
     # the honest alignment of the log-likelihoods: sklearn reports the one of params[t-1]
-    np.testing.assert_allclose(model.lower_bound_ * x.size, trace.log_likelihoods[n_iter - 1],
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        model.lower_bound_ * x.size, trace.log_likelihoods[n_iter - 1], rtol=1e-9
+    )
     # and its score() of the fitted model is ours after t iterations
-    np.testing.assert_allclose(model.score(x[:, np.newaxis]) * x.size,
-                               trace.log_likelihoods[n_iter], rtol=1e-9)
+    np.testing.assert_allclose(
+        model.score(x[:, np.newaxis]) * x.size, trace.log_likelihoods[n_iter], rtol=1e-9
+    )
 
 
 @pytest.mark.parametrize("name", ["heights-K2", "overlapping-K2", "K3"])
@@ -121,8 +134,13 @@ def test_per_component_variances_equal_sklearn_diag(name, n_iter, x_heights):
     init = MixtureParams(init.weights, init.means, init.variances * np.linspace(0.5, 1.5, init.K))
     trace = run_em(x, init, max_iter=n_iter, tol=0, shared_variance=False, variance_floor=0)
     model = GaussianMixture(
-        n_components=init.K, covariance_type="diag", tol=0.0, reg_covar=0.0, max_iter=n_iter,
-        weights_init=init.weights, means_init=init.means[:, np.newaxis],
+        n_components=init.K,
+        covariance_type="diag",
+        tol=0.0,
+        reg_covar=0.0,
+        max_iter=n_iter,
+        weights_init=init.weights,
+        means_init=init.means[:, np.newaxis],
         precisions_init=(1.0 / init.variances)[:, np.newaxis],
     )
     with warnings.catch_warnings():
@@ -144,19 +162,22 @@ def test_e_step_and_log_likelihood_equal_sklearn(x_heights):
     model.precisions_cholesky_ = np.array([[1 / np.sqrt(12.0)]])
     X = x_heights[:, np.newaxis]
     np.testing.assert_allclose(e_step(x_heights, theta), model.predict_proba(X), rtol=1e-9)
-    np.testing.assert_allclose(log_likelihood(x_heights, theta),
-                               model.score_samples(X).sum(), rtol=1e-12)
+    np.testing.assert_allclose(
+        log_likelihood(x_heights, theta), model.score_samples(X).sum(), rtol=1e-12
+    )
 
 
 # ------------------------------------------------------------------------------------------
 # Against brute force and against scipy, directly
 # ------------------------------------------------------------------------------------------
 
+
 def test_brute_force_equals_factorized_on_real_heights(x_heights):
     theta = MixtureParams.shared([0.23, 0.77], [64.9, 69.3], 13.3)
     x = x_heights[:12]
-    assert brute_force_log_likelihood(x, theta) == pytest.approx(log_likelihood(x, theta),
-                                                                 rel=1e-12)
+    assert brute_force_log_likelihood(x, theta) == pytest.approx(
+        log_likelihood(x, theta), rel=1e-12
+    )
 
 
 def test_brute_force_counts_every_label_vector():
@@ -178,8 +199,10 @@ def test_brute_force_refuses_big_n():
 def test_log_likelihood_equals_scipy_density():
     x = np.array([-2.0, 0.0, 0.5, 3.0, 40.0])
     theta = MixtureParams([0.2, 0.5, 0.3], [0.0, 1.0, 2.0], [1.0, 4.0, 0.25])
-    density = sum(w * norm.pdf(x, m, np.sqrt(v))
-                  for w, m, v in zip(theta.weights, theta.means, theta.variances))
+    density = sum(
+        w * norm.pdf(x, m, np.sqrt(v))
+        for w, m, v in zip(theta.weights, theta.means, theta.variances)
+    )
     assert log_likelihood(x, theta) == pytest.approx(np.log(density).sum(), rel=1e-12)
 
 
@@ -188,8 +211,9 @@ def test_component_densities_are_the_weighted_normal_pdfs():
     grid = np.linspace(-5, 8, 301)
     dens = component_densities(grid, theta)
     for k in range(3):
-        np.testing.assert_allclose(dens[:, k], theta.weights[k] * norm.pdf(
-            grid, theta.means[k], theta.stds[k]), rtol=1e-12)
+        np.testing.assert_allclose(
+            dens[:, k], theta.weights[k] * norm.pdf(grid, theta.means[k], theta.stds[k]), rtol=1e-12
+        )
     # the mixture density integrates to 1 (trapezoid rule on a wide grid)
     wide = np.linspace(-30, 30, 20001)
     assert np.trapezoid(component_densities(wide, theta).sum(axis=1), wide) == pytest.approx(1)
@@ -232,6 +256,7 @@ def test_posterior_from_params_is_bayes_rule():
 # The EM trace
 # ------------------------------------------------------------------------------------------
 
+
 def test_run_em_trace_layout(x_heights):
     init = MixtureParams.shared([0.5, 0.5], [62.0, 72.0], 16.0)
     trace = run_em(x_heights, init, max_iter=7, tol=0)
@@ -240,13 +265,15 @@ def test_run_em_trace_layout(x_heights):
     assert len(trace.params) == len(trace.log_likelihoods) == 8 and trace.n_iter == 7
     assert not trace.converged
     for t, theta in enumerate(trace.params):
-        assert trace.log_likelihoods[t] == pytest.approx(log_likelihood(x_heights, theta),
-                                                         rel=1e-12)
+        assert trace.log_likelihoods[t] == pytest.approx(
+            log_likelihood(x_heights, theta), rel=1e-12
+        )
     # params[t + 1] is one E step and one M step away from params[t]
     step = m_step(x_heights, e_step(x_heights, trace.params[3]))
     for field in ("weights", "means", "variances"):
-        np.testing.assert_allclose(getattr(trace.params[4], field), getattr(step, field),
-                                   rtol=1e-12)
+        np.testing.assert_allclose(
+            getattr(trace.params[4], field), getattr(step, field), rtol=1e-12
+        )
 
 
 def test_run_em_stops_on_tol_and_counts_iterations(x_heights):
@@ -267,8 +294,11 @@ def test_real_heights_em_finds_the_outliers_not_the_sexes(heights):
     x = heights["height"].to_numpy()
     labels = mle_from_labels(x, (heights["sex"] == "Male").to_numpy().astype(int))
     fits = []
-    for init in [MixtureParams.shared([0.5, 0.5], [60.0, 75.0], 20.0),
-                 MixtureParams.shared([0.3, 0.7], [64.0, 70.0], 12.0), labels]:
+    for init in [
+        MixtureParams.shared([0.5, 0.5], [60.0, 75.0], 20.0),
+        MixtureParams.shared([0.3, 0.7], [64.0, 70.0], 12.0),
+        labels,
+    ]:
         trace = run_em(x, init, max_iter=2000, tol=1e-9)
         assert trace.converged
         assert np.all(np.diff(trace.log_likelihoods) >= -1e-9)
@@ -323,8 +353,10 @@ def test_collapse_with_the_floor_stops_at_the_floor():
     floor = mixture.DEFAULT_RELATIVE_VARIANCE_FLOOR * COLLAPSE_X.var()
     assert theta.variances[0] == floor
     assert theta.variances[1] == pytest.approx(2 / 3)
-    assert m_step(COLLAPSE_X, COLLAPSE_RESP, shared_variance=False,
-                  variance_floor=0.5).variances[0] == 0.5
+    assert (
+        m_step(COLLAPSE_X, COLLAPSE_RESP, shared_variance=False, variance_floor=0.5).variances[0]
+        == 0.5
+    )
 
 
 def test_per_component_em_on_a_heap_approaches_the_floor():
@@ -347,6 +379,7 @@ def test_empty_component_is_a_clear_error():
 # ------------------------------------------------------------------------------------------
 # Hypothesis property tests
 # ------------------------------------------------------------------------------------------
+
 
 @st.composite
 def mixtures(draw, min_k=1, max_k=4, shared=None):
@@ -428,16 +461,18 @@ def test_seeded_runs_repeat_exactly(truth, seed):
 @given(data_and_params(min_n=1, max_n=12, max_k=2))
 def test_brute_force_equals_factorized_for_small_n(data):
     x, theta = data
-    assert brute_force_log_likelihood(x, theta) == pytest.approx(log_likelihood(x, theta),
-                                                                 rel=1e-10)
+    assert brute_force_log_likelihood(x, theta) == pytest.approx(
+        log_likelihood(x, theta), rel=1e-10
+    )
 
 
 @settings(max_examples=20)
 @given(data_and_params(min_n=1, max_n=7, min_k=3, max_k=3))
 def test_brute_force_equals_factorized_for_three_components(data):
     x, theta = data
-    assert brute_force_log_likelihood(x, theta) == pytest.approx(log_likelihood(x, theta),
-                                                                 rel=1e-10)
+    assert brute_force_log_likelihood(x, theta) == pytest.approx(
+        log_likelihood(x, theta), rel=1e-10
+    )
 
 
 @settings(max_examples=40)
@@ -451,8 +486,11 @@ def test_m_step_maximizes_the_expected_complete_log_likelihood(case, seed):
     rng = np.random.default_rng(seed)
     w = best.weights * np.exp(rng.normal(0, 0.05, theta.K))
     variances = best.variances * np.exp(rng.normal(0, 0.05, 1 if shared else theta.K))
-    nearby = MixtureParams(w / w.sum(), best.means + rng.normal(0, 0.05, theta.K),
-                           np.broadcast_to(variances, (theta.K,)))
+    nearby = MixtureParams(
+        w / w.sum(),
+        best.means + rng.normal(0, 0.05, theta.K),
+        np.broadcast_to(variances, (theta.K,)),
+    )
     at_best = lower_bound(x, best, q)
     assert lower_bound(x, nearby, q) <= at_best + 1e-9 * abs(at_best)
 
@@ -485,8 +523,9 @@ def test_mle_from_labels_equals_m_step_on_one_hot_labels(data):
     one_hot = np.eye(truth.K)[z]
     from_labels, from_m_step = mle_from_labels(x, z), m_step(x, one_hot, variance_floor=0)
     for field in ("weights", "means", "variances"):
-        np.testing.assert_allclose(getattr(from_labels, field), getattr(from_m_step, field),
-                                   rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(
+            getattr(from_labels, field), getattr(from_m_step, field), rtol=1e-12, atol=1e-14
+        )
 
 
 def test_lower_bound_handles_zero_entries_and_zero_weights():
@@ -536,27 +575,54 @@ def test_bad_x(func, x, error, message):
         FUNCTIONS[func](x)
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    (dict(weights=[], means=[], variances=[]), ValueError, r"K >= 1"),
-    (dict(weights=[0.5, 0.5], means=[0, 1], variances=[1.0, 0.0]), ValueError,
-     "variances must be positive"),
-    (dict(weights=[0.5, 0.5], means=[0, 1], variances=[1.0, -2.0]), ValueError,
-     "variances must be positive"),
-    (dict(weights=[0.5, 0.6], means=[0, 1], variances=[1, 1]), ValueError,
-     "weights must sum to 1"),
-    (dict(weights=[1.5, -0.5], means=[0, 1], variances=[1, 1]), ValueError,
-     "weights must be non-negative"),
-    (dict(weights=[0.5, 0.5], means=[0, 1, 2], variances=[1, 1]), ValueError,
-     "means must have one entry per component"),
-    (dict(weights=[0.5, 0.5], means=[0, np.nan], variances=[1, 1]), ValueError,
-     "means must be finite"),
-    (dict(weights=[0.5, 0.5], means=[0, 1], variances=[1, np.inf]), ValueError,
-     "variances must be finite"),
-    (dict(weights=[1.0], means=5.0, variances=[1.0]), ValueError, "means must be a 1-D array"),
-    (dict(weights=[0.5, 0.5], means=["a", "b"], variances=[1, 1]), TypeError, "means must be"),
-    (dict(weights=[[0.5, 0.5]], means=[0, 1], variances=[1, 1]), ValueError,
-     "weights must be 1-D"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(weights=[], means=[], variances=[]), ValueError, r"K >= 1"),
+        (
+            dict(weights=[0.5, 0.5], means=[0, 1], variances=[1.0, 0.0]),
+            ValueError,
+            "variances must be positive",
+        ),
+        (
+            dict(weights=[0.5, 0.5], means=[0, 1], variances=[1.0, -2.0]),
+            ValueError,
+            "variances must be positive",
+        ),
+        (
+            dict(weights=[0.5, 0.6], means=[0, 1], variances=[1, 1]),
+            ValueError,
+            "weights must sum to 1",
+        ),
+        (
+            dict(weights=[1.5, -0.5], means=[0, 1], variances=[1, 1]),
+            ValueError,
+            "weights must be non-negative",
+        ),
+        (
+            dict(weights=[0.5, 0.5], means=[0, 1, 2], variances=[1, 1]),
+            ValueError,
+            "means must have one entry per component",
+        ),
+        (
+            dict(weights=[0.5, 0.5], means=[0, np.nan], variances=[1, 1]),
+            ValueError,
+            "means must be finite",
+        ),
+        (
+            dict(weights=[0.5, 0.5], means=[0, 1], variances=[1, np.inf]),
+            ValueError,
+            "variances must be finite",
+        ),
+        (dict(weights=[1.0], means=5.0, variances=[1.0]), ValueError, "means must be a 1-D array"),
+        (dict(weights=[0.5, 0.5], means=["a", "b"], variances=[1, 1]), TypeError, "means must be"),
+        (
+            dict(weights=[[0.5, 0.5]], means=[0, 1], variances=[1, 1]),
+            ValueError,
+            "weights must be 1-D",
+        ),
+    ],
+)
 def test_bad_params(kwargs, error, message):
     with pytest.raises(error, match=message):
         MixtureParams(**kwargs)
@@ -574,14 +640,17 @@ def test_params_are_frozen_and_validated_copies():
     assert MixtureParams([1.0], [0.0], [1.0]).K == 1
 
 
-@pytest.mark.parametrize("resp, message", [
-    (np.full((4, 2), 0.5).T, r"resp must have shape \(n, K\) = \(4, K\).*\(2, 4\)"),
-    (np.full((3, 2), 0.5), r"resp must have shape \(n, K\) = \(4, K\).*\(3, 2\)"),
-    (np.full(4, 1.0), r"resp must have shape .*\(4,\)"),
-    (np.full((4, 2), 0.7), "each row of resp must sum to 1"),
-    (np.array([[1.5, -0.5]] * 4), r"resp must hold probabilities in \[0, 1\]"),
-    (np.array([[np.nan, 1.0]] * 4), "resp must be finite"),
-])
+@pytest.mark.parametrize(
+    "resp, message",
+    [
+        (np.full((4, 2), 0.5).T, r"resp must have shape \(n, K\) = \(4, K\).*\(2, 4\)"),
+        (np.full((3, 2), 0.5), r"resp must have shape \(n, K\) = \(4, K\).*\(3, 2\)"),
+        (np.full(4, 1.0), r"resp must have shape .*\(4,\)"),
+        (np.full((4, 2), 0.7), "each row of resp must sum to 1"),
+        (np.array([[1.5, -0.5]] * 4), r"resp must hold probabilities in \[0, 1\]"),
+        (np.array([[np.nan, 1.0]] * 4), "resp must be finite"),
+    ],
+)
 def test_bad_resp(resp, message):
     with pytest.raises(ValueError, match=message):
         m_step(GOOD_X, resp)
@@ -594,28 +663,48 @@ def test_resp_with_the_wrong_number_of_components():
         lower_bound(GOOD_X, THETA, np.full((4, 3), 1 / 3))
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda: e_step(GOOD_X, {"weights": [1.0]}), TypeError, "params must be a MixtureParams"),
-    (lambda: sample_mixture(THETA, -1, 0), ValueError, "n must be >= 0"),
-    (lambda: sample_mixture(THETA, 2.5, 0), TypeError, "n must be an int"),
-    (lambda: sample_mixture(THETA, 10, "seed"), TypeError, "rng must be a numpy Generator"),
-    (lambda: run_em(GOOD_X, THETA, max_iter=-1), ValueError, "max_iter must be >= 0"),
-    (lambda: run_em(GOOD_X, MixtureParams([0.5, 0.5], [0, 1], [1, 2])), ValueError,
-     "init has different variances.*shared_variance=True"),
-    (lambda: run_em(GOOD_X, THETA, max_iter=2.0), TypeError, "max_iter must be an int"),
-    (lambda: run_em(GOOD_X, THETA, tol=-1e-3), ValueError, "tol must be a finite number >= 0"),
-    (lambda: run_em(GOOD_X, THETA, tol=np.nan), ValueError, "tol must be a finite number"),
-    (lambda: run_em(GOOD_X, THETA, variance_floor=-1.0), ValueError, "variance_floor must be"),
-    (lambda: m_step(GOOD_X, np.full((4, 2), 0.5), variance_floor="tiny"), TypeError,
-     "variance_floor must be a number"),
-    (lambda: mle_from_labels(GOOD_X, [0, 1, 2]), ValueError, "z must have the same shape as x"),
-    (lambda: mle_from_labels(GOOD_X, [0, 1, 0.5, 1]), TypeError, "z must hold integer labels"),
-    (lambda: mle_from_labels(GOOD_X, [0, 0, 0, 0], K=2), ValueError, "z has no point with label 1"),
-    (lambda: mle_from_labels(GOOD_X, [0, 1, 1, 3], K=3), ValueError, r"z must hold labels in 0..2"),
-    (lambda: mle_from_labels(GOOD_X, [0, 1, 1, 0], K=0), ValueError, "K must be >= 1"),
-    (lambda: brute_force_log_likelihood(GOOD_X, THETA, max_terms=1.5), TypeError,
-     "max_terms must be an int"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: e_step(GOOD_X, {"weights": [1.0]}), TypeError, "params must be a MixtureParams"),
+        (lambda: sample_mixture(THETA, -1, 0), ValueError, "n must be >= 0"),
+        (lambda: sample_mixture(THETA, 2.5, 0), TypeError, "n must be an int"),
+        (lambda: sample_mixture(THETA, 10, "seed"), TypeError, "rng must be a numpy Generator"),
+        (lambda: run_em(GOOD_X, THETA, max_iter=-1), ValueError, "max_iter must be >= 0"),
+        (
+            lambda: run_em(GOOD_X, MixtureParams([0.5, 0.5], [0, 1], [1, 2])),
+            ValueError,
+            "init has different variances.*shared_variance=True",
+        ),
+        (lambda: run_em(GOOD_X, THETA, max_iter=2.0), TypeError, "max_iter must be an int"),
+        (lambda: run_em(GOOD_X, THETA, tol=-1e-3), ValueError, "tol must be a finite number >= 0"),
+        (lambda: run_em(GOOD_X, THETA, tol=np.nan), ValueError, "tol must be a finite number"),
+        (lambda: run_em(GOOD_X, THETA, variance_floor=-1.0), ValueError, "variance_floor must be"),
+        (
+            lambda: m_step(GOOD_X, np.full((4, 2), 0.5), variance_floor="tiny"),
+            TypeError,
+            "variance_floor must be a number",
+        ),
+        (lambda: mle_from_labels(GOOD_X, [0, 1, 2]), ValueError, "z must have the same shape as x"),
+        (lambda: mle_from_labels(GOOD_X, [0, 1, 0.5, 1]), TypeError, "z must hold integer labels"),
+        (
+            lambda: mle_from_labels(GOOD_X, [0, 0, 0, 0], K=2),
+            ValueError,
+            "z has no point with label 1",
+        ),
+        (
+            lambda: mle_from_labels(GOOD_X, [0, 1, 1, 3], K=3),
+            ValueError,
+            r"z must hold labels in 0..2",
+        ),
+        (lambda: mle_from_labels(GOOD_X, [0, 1, 1, 0], K=0), ValueError, "K must be >= 1"),
+        (
+            lambda: brute_force_log_likelihood(GOOD_X, THETA, max_terms=1.5),
+            TypeError,
+            "max_terms must be an int",
+        ),
+    ],
+)
 def test_other_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call()
@@ -635,8 +724,10 @@ def test_sample_mixture_draws_from_the_model():
 # fit_direct: log p(x | θ) maximised by BFGS, against EM's optimum
 # ------------------------------------------------------------------------------------------
 
+
 def _faithful_eruptions():
     from lecture_utils.data import load_faithful
+
     return load_faithful()["eruptions"].to_numpy()
 
 
@@ -694,13 +785,14 @@ def _perturbed(theta, i, h):
 def test_fit_direct_ends_at_a_local_maximum_and_an_em_fixed_point(case):
     x, init, _ = case
     if init.K != 2 or not init.is_shared:
-        init = MixtureParams.shared(init.weights[:2] / init.weights[:2].sum(), init.means[:2],
-                                    float(init.variances[0]))
+        init = MixtureParams.shared(
+            init.weights[:2] / init.weights[:2].sum(), init.means[:2], float(init.variances[0])
+        )
     if np.any(init.weights < 1e-3):
         return
     fit = mixture.fit_direct(x, init)
     ll0 = log_likelihood(x, init)
-    assert fit.log_likelihood >= ll0 - 1e-9 * max(1.0, abs(ll0))   # never worse than the start
+    assert fit.log_likelihood >= ll0 - 1e-9 * max(1.0, abs(ll0))  # never worse than the start
     if not fit.converged:
         return
     theta = fit.params
@@ -716,18 +808,29 @@ def test_fit_direct_ends_at_a_local_maximum_and_an_em_fixed_point(case):
     np.testing.assert_allclose(step.weights, theta.weights, rtol=0, atol=1e-4)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"init": "start"}, TypeError, "params must be a MixtureParams"),
-    ({"init": MixtureParams([0.0, 1.0], [2.0, 4.0], [1.0, 1.0])}, ValueError, r"init\.weights must all be > 0"),
-    ({"init": MixtureParams([0.5, 0.5], [2.0, 4.0], [1.0, 2.0])}, ValueError, "shared_variance=True"),
-    ({"max_iter": 0}, ValueError, "max_iter must be >= 1"),
-    ({"max_iter": 2.5}, TypeError, "max_iter must be an int"),
-    ({"gtol": float("nan")}, ValueError, "gtol must be a finite number > 0"),
-    ({"gtol": 0}, ValueError, "gtol must be a finite number > 0"),
-    ({"x": [1.0, float("nan"), 2.0]}, ValueError, "x must be finite"),
-    ({"x": [3.0, 3.0, 3.0]}, ValueError, "at least two different values"),
-    ({"x": []}, ValueError, "x must not be empty"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"init": "start"}, TypeError, "params must be a MixtureParams"),
+        (
+            {"init": MixtureParams([0.0, 1.0], [2.0, 4.0], [1.0, 1.0])},
+            ValueError,
+            r"init\.weights must all be > 0",
+        ),
+        (
+            {"init": MixtureParams([0.5, 0.5], [2.0, 4.0], [1.0, 2.0])},
+            ValueError,
+            "shared_variance=True",
+        ),
+        ({"max_iter": 0}, ValueError, "max_iter must be >= 1"),
+        ({"max_iter": 2.5}, TypeError, "max_iter must be an int"),
+        ({"gtol": float("nan")}, ValueError, "gtol must be a finite number > 0"),
+        ({"gtol": 0}, ValueError, "gtol must be a finite number > 0"),
+        ({"x": [1.0, float("nan"), 2.0]}, ValueError, "x must be finite"),
+        ({"x": [3.0, 3.0, 3.0]}, ValueError, "at least two different values"),
+        ({"x": []}, ValueError, "x must not be empty"),
+    ],
+)
 def test_fit_direct_refuses_bad_input(kwargs, error, match):
     arguments = {"x": _faithful_eruptions(), "init": FAITHFUL_START, **kwargs}
     x, init = arguments.pop("x"), arguments.pop("init")
@@ -739,14 +842,17 @@ def test_fit_direct_refuses_bad_input(kwargs, error, match):
 # run_em_batch: run_em on many populations at once
 # --------------------------------------------------------------------------------------------
 
+
 def _batch_vs_run_em(xs, inits, max_iter, tol):
     batch = mixture.run_em_batch(xs, inits, max_iter=max_iter, tol=tol)
     for p, (row, init) in enumerate(zip(xs, inits)):
         one = mixture.run_em(row, init, max_iter=max_iter, tol=tol)
         assert batch.n_iter[p] == one.n_iter and batch.converged[p] == one.converged
-        for a, b in ((batch.final[p].weights, one.final.weights),
-                     (batch.final[p].means, one.final.means),
-                     (batch.final[p].variances, one.final.variances)):
+        for a, b in (
+            (batch.final[p].weights, one.final.weights),
+            (batch.final[p].means, one.final.means),
+            (batch.final[p].variances, one.final.variances),
+        ):
             np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
         np.testing.assert_allclose(batch.log_likelihoods[p], one.log_likelihoods, rtol=1e-12)
 
@@ -757,16 +863,23 @@ def test_run_em_batch_matches_run_em_on_the_heights_model(heights):
     theta = mixture.mle_from_labels(x, z)
     rng = np.random.default_rng(7)
     xs = np.array([mixture.sample_mixture(theta, 300, rng)[0] for _ in range(3)])
-    inits = [MixtureParams.shared([0.5, 0.5], [r.mean() - r.std(), r.mean() + r.std()], r.var())
-             for r in xs]
+    inits = [
+        MixtureParams.shared([0.5, 0.5], [r.mean() - r.std(), r.mean() + r.std()], r.var())
+        for r in xs
+    ]
     _batch_vs_run_em(xs, inits, max_iter=2000, tol=1e-6)
     batch = mixture.run_em_batch(xs, inits, max_iter=2000, tol=1e-6)
-    assert len(set(batch.n_iter.tolist())) > 1      # they stop at different iterations
+    assert len(set(batch.n_iter.tolist())) > 1  # they stop at different iterations
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.integers(1, 4), st.integers(5, 60), st.integers(0, 2**32 - 1),
-       st.sampled_from([0, 3, 50]), st.sampled_from([0.0, 1e-6, 1e-2]))
+@given(
+    st.integers(1, 4),
+    st.integers(5, 60),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0, 3, 50]),
+    st.sampled_from([0.0, 1e-6, 1e-2]),
+)
 def test_run_em_batch_property(P, n, seed, max_iter, tol):
     rng = np.random.default_rng(seed)
     xs = rng.normal(0, 1, (P, n)) + rng.integers(0, 2, (P, n)) * 3.0

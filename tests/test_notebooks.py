@@ -17,14 +17,21 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-spec = importlib.util.spec_from_file_location("add_navigation", ROOT / "scripts" / "add_navigation.py")
+spec = importlib.util.spec_from_file_location(
+    "add_navigation", ROOT / "scripts" / "add_navigation.py"
+)
 add_navigation = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(add_navigation)
 
 LECTURE = add_navigation.lecture_notebooks(ROOT / "notebooks")
 EXPECTED = [
-    "00_start_here", "01_bayesian_inference_recap", "02_heights_and_gender", "03_graphical_models",
-    "04_fish_hmm", "05_election_forecasting", "06_em_algorithm",
+    "00_start_here",
+    "01_bayesian_inference_recap",
+    "02_heights_and_gender",
+    "03_graphical_models",
+    "04_fish_hmm",
+    "05_election_forecasting",
+    "06_em_algorithm",
 ]
 
 
@@ -69,7 +76,9 @@ def test_first_code_cell_sets_up_matplotlib_and_seed(notebook):
     path, nb = notebook
     first = code_cells(nb)[0].source
     assert "%matplotlib inline" in first, path.name
-    assert re.search(r"^SEED\s*=\s*\d+", first, re.M), f"{path.name}: no `SEED = <int>` in first cell"
+    assert re.search(r"^SEED\s*=\s*\d+", first, re.M), (
+        f"{path.name}: no `SEED = <int>` in first cell"
+    )
 
 
 def test_headings_name_the_slides(notebook):
@@ -77,8 +86,11 @@ def test_headings_name_the_slides(notebook):
     if path.stem == "00_start_here":
         return
     headings = "\n".join(
-        line for c in nb.cells if c.cell_type == "markdown"
-        for line in c.source.splitlines() if line.startswith("#")
+        line
+        for c in nb.cells
+        if c.cell_type == "markdown"
+        for line in c.source.splitlines()
+        if line.startswith("#")
     )
     assert re.search(r"[Ss]lides? \d+", headings), f"{path.name}: no heading names a slide"
 
@@ -141,13 +153,20 @@ def test_opens_with_goals_right_after_the_title(notebook):
     assert re.search(r"sections marked ★, about \d+ minutes", goals.source), (
         f"{path.name}: the goals must say the core path (sections marked ★, about N minutes)"
     )
-    assert "Optional — …" in goals.source, f"{path.name}: the goals must name the Optional deep dives"
+    assert "Optional — …" in goals.source, (
+        f"{path.name}: the goals must name the Optional deep dives"
+    )
 
 
 def test_core_path_is_marked_by_headings_and_tags(notebook):
     path, nb = notebook
-    headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
-                if HEADING.match(line)]
+    headings = [
+        line
+        for c in nb.cells
+        if c.cell_type == "markdown"
+        for line in c.source.splitlines()
+        if HEADING.match(line)
+    ]
     assert any(HEADING.match(h).group(2).startswith("★ ") for h in headings), (
         f"{path.name}: no ★ heading"
     )

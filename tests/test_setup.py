@@ -17,7 +17,7 @@ SETUP = ROOT / "scripts" / "setup.py"
 
 # A `python3` that reports another version: the real interpreter, with sys.version_info
 # replaced before it runs `-c CODE` or a script, as a real Python of that version would.
-SHIM = '''#!{real}
+SHIM = """#!{real}
 import collections, runpy, sys
 V = collections.namedtuple("version_info", "major minor micro releaselevel serial")
 sys.version_info = V({major}, {minor}, 0, "final", 0)
@@ -33,15 +33,17 @@ elif args[:1] == ["-c"]:
 else:
     sys.argv = args
     runpy.run_path(args[0], run_name="__main__")
-'''
+"""
 
 
 def make_shim(directory, version: str, no_ensurepip: bool = False):
     major, minor = (int(p) for p in version.split("."))
     directory.mkdir(exist_ok=True)
     shim = directory / "python3"
-    shim.write_text(SHIM.format(real=sys.executable, major=major, minor=minor,
-                                no_ensurepip=no_ensurepip), encoding="utf-8")
+    shim.write_text(
+        SHIM.format(real=sys.executable, major=major, minor=minor, no_ensurepip=no_ensurepip),
+        encoding="utf-8",
+    )
     shim.chmod(0o755)
     return shim
 
@@ -51,8 +53,7 @@ def run_alone(command, tmp_path, bin_dir):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHON", "VIRTUAL_ENV")}
     env.update(PATH=str(bin_dir), VENV=str(tmp_path / "venv"), HOME=str(tmp_path))
     start = time.monotonic()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=60)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     return done, time.monotonic() - start
 
 
@@ -74,8 +75,12 @@ def test_unsupported_python3_gets_the_clear_message_quickly(tmp_path, version, v
     assert done.returncode != 0, done.stdout + message
     assert seconds < 5, f"took {seconds:.1f} s to stop"
     assert f"python3: Python {version}.0 (not 3.11-3.15)" in message, message
-    for fix in ("sudo apt install python3 python3-venv", "brew install python@3.14",
-                "winget install Python.Python.3.14", "py -3.14 scripts\\setup.py lab"):
+    for fix in (
+        "sudo apt install python3 python3-venv",
+        "brew install python@3.14",
+        "winget install Python.Python.3.14",
+        "py -3.14 scripts\\setup.py lab",
+    ):
         assert fix in message, f"the message lacks {fix!r}:\n{message}"
     assert not (tmp_path / "venv").exists(), "nothing may be created"
 
@@ -128,8 +133,9 @@ def test_half_made_venv_without_pip_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHON", sys.executable)
     setup.ensure_venv()
     assert setup.venv_health() is None
-    pip = subprocess.run([setup.VENV_PYTHON, "-m", "pip", "--version"], capture_output=True,
-                         text=True)
+    pip = subprocess.run(
+        [setup.VENV_PYTHON, "-m", "pip", "--version"], capture_output=True, text=True
+    )
     assert pip.returncode == 0 and "pip" in pip.stdout
 
 
@@ -139,5 +145,6 @@ def test_setup_py_parses_on_old_pythons():
     import ast
 
     tree = ast.parse(SETUP.read_text(encoding="utf-8"), feature_version=(3, 6))
-    assert not [n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)], \
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)], (
         "keep setup.py free of f-strings, so that even Python 3.5 can print the message"
+    )

