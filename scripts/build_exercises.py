@@ -119,16 +119,20 @@ def export_cell_source(name: str) -> str:
     is running over TCP without encryption") lands in the notebook, and it writes a new
     timestamped zip each time. ``grader.check_all()`` just above already runs the public checks.
     """
-    return ("# Save the notebook first (Ctrl-S), then run this cell. It writes "
-            f"{name}.zip next to this notebook\n"
-            "# (a new export replaces the old one): hand in that file.\n"
-            f'grader.export(pdf=False, run_tests=False, export_path="{name}.zip")')
+    return (
+        "# Save the notebook first (Ctrl-S), then run this cell. It writes "
+        f"{name}.zip next to this notebook\n"
+        "# (a new export replaces the old one): hand in that file.\n"
+        f'grader.export(pdf=False, run_tests=False, export_path="{name}.zip")'
+    )
 
 
 #: Copied to the root of every autograder zip: on Gradescope ``/autograder/source`` (the folder
 #: of ``run_otter.py``) is on ``sys.path``, so Otter can import the plugin named in the config.
-GUARD_FILES = {"lecture_utils/__init__.py": '"""The grading plugin only (the exercises\' copy of lecture_utils is in files/)."""\n',
-               "lecture_utils/otter_guard.py": None}
+GUARD_FILES = {
+    "lecture_utils/__init__.py": '"""The grading plugin only (the exercises\' copy of lecture_utils is in files/)."""\n',
+    "lecture_utils/otter_guard.py": None,
+}
 
 
 def written_questions(master: pathlib.Path) -> list[list]:
@@ -159,7 +163,9 @@ def add_guard(autograder_zip: pathlib.Path, written: list[list]) -> None:
             plugin["lecture_utils.otter_guard.GuardPlugin"]["written"] = written
     entries["otter_config.json"] = json.dumps(config, indent=4).encode()
     for rel, text in GUARD_FILES.items():
-        entries[rel] = (text if text is not None else (ROOT / rel).read_text(encoding="utf-8")).encode()
+        entries[rel] = (
+            text if text is not None else (ROOT / rel).read_text(encoding="utf-8")
+        ).encode()
     with zipfile.ZipFile(autograder_zip, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in entries.items():
             zf.writestr(name, data)
@@ -193,7 +199,9 @@ def assign(master: pathlib.Path, build_dir: pathlib.Path, run_tests: bool = True
         raise RuntimeError(f"expected one autograder zip for {name}, found {zips}")
     add_guard(zips[0], written_questions(master))
     solutions_path = out / "autograder" / master.name
-    nbformat.write(stable_ids(nbformat.read(solutions_path, as_version=4), name[:2]), solutions_path)
+    nbformat.write(
+        stable_ids(nbformat.read(solutions_path, as_version=4), name[:2]), solutions_path
+    )
     # The student notebook is published two folders below the master (student/NN_name/), and
     # starts clean: no timings left from the executed master.
     student_path = out / "student" / master.name
@@ -220,9 +228,14 @@ def publish(built: Built, student_root: pathlib.Path = STUDENT, dist: pathlib.Pa
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("names", nargs="*", help="masters to build (default: all), e.g. 01_bayesian_inference_recap")
-    parser.add_argument("--no-run-tests", action="store_true",
-                        help="do not let Otter grade each solutions notebook (faster)")
+    parser.add_argument(
+        "names", nargs="*", help="masters to build (default: all), e.g. 01_bayesian_inference_recap"
+    )
+    parser.add_argument(
+        "--no-run-tests",
+        action="store_true",
+        help="do not let Otter grade each solutions notebook (faster)",
+    )
     args = parser.parse_args(argv)
 
     selected = masters()
@@ -240,8 +253,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"otter assign {master.relative_to(ROOT)}", flush=True)
             built = assign(master, pathlib.Path(tmp), run_tests=not args.no_run_tests)
             publish(built)
-            print(f"  -> {(STUDENT / built.name / built.student.name).relative_to(ROOT)}, "
-                  f"dist/{built.name}-autograder.zip", flush=True)
+            print(
+                f"  -> {(STUDENT / built.name / built.student.name).relative_to(ROOT)}, "
+                f"dist/{built.name}-autograder.zip",
+                flush=True,
+            )
     return 0
 
 

@@ -94,7 +94,9 @@ def write(dest: pathlib.Path) -> None:
     if dest.exists() and any(dest.iterdir()):
         raise ValueError(f"DEST={dest} exists and is not empty; choose a new folder")
     if dest.resolve() == ROOT or ROOT in dest.resolve().parents:
-        raise ValueError(f"DEST={dest} is inside the instructors' repository; choose a folder outside it")
+        raise ValueError(
+            f"DEST={dest} is inside the instructors' repository; choose a folder outside it"
+        )
     dest.mkdir(parents=True, exist_ok=True)
     for rel in COPIED:
         src = ROOT / rel

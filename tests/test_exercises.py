@@ -30,10 +30,11 @@ import zipfile
 import nbformat
 import pytest
 import yaml
-
 from conftest import ROOT
 
-spec = importlib.util.spec_from_file_location("build_exercises", ROOT / "scripts" / "build_exercises.py")
+spec = importlib.util.spec_from_file_location(
+    "build_exercises", ROOT / "scripts" / "build_exercises.py"
+)
 build_exercises = importlib.util.module_from_spec(spec)
 sys.modules["build_exercises"] = build_exercises
 spec.loader.exec_module(build_exercises)
@@ -41,8 +42,12 @@ spec.loader.exec_module(build_exercises)
 MASTERS = build_exercises.masters()
 NAMES = [p.stem for p in MASTERS]
 LECTURE_PARTS = [
-    "01_bayesian_inference_recap", "02_heights_and_gender", "03_graphical_models",
-    "04_fish_hmm", "05_election_forecasting", "06_em_algorithm",
+    "01_bayesian_inference_recap",
+    "02_heights_and_gender",
+    "03_graphical_models",
+    "04_fish_hmm",
+    "05_election_forecasting",
+    "06_em_algorithm",
 ]
 
 
@@ -110,7 +115,7 @@ def solution_lines(nb) -> list[str]:
                     lines.append(stripped)
                 elif stripped.endswith("# SOLUTION"):
                     lines.append(stripped.split("=", 1)[-1].rsplit("#", 1)[0].strip())
-    return [ln for ln in lines if len(ln) >= 12 and not ln.startswith(("#", "return", "\"\"\""))]
+    return [ln for ln in lines if len(ln) >= 12 and not ln.startswith(("#", "return", '"""'))]
 
 
 def hidden_test_names(nb) -> list[str]:
@@ -146,6 +151,7 @@ def built(build_dir):
             master = build_exercises.EXERCISES / f"{name}.ipynb"
             _BUILT[name] = build_exercises.assign(master, build_dir, run_tests=False)
         return _BUILT[name]
+
     return get
 
 
@@ -169,8 +175,10 @@ def with_wrong_answers(nb, offset: int = 0):
     rotates the kinds of mistakes, so that across the six notebooks every kind is made.
     """
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
-    function_wrong, value_wrong, top_wrong = (itertools.islice(itertools.cycle(w), offset, None)
-                                              for w in (WRONG_IN_FUNCTION, WRONG_VALUE, WRONG_TOP_LEVEL))
+    function_wrong, value_wrong, top_wrong = (
+        itertools.islice(itertools.cycle(w), offset, None)
+        for w in (WRONG_IN_FUNCTION, WRONG_VALUE, WRONG_TOP_LEVEL)
+    )
     question = 0
     for cell in nb.cells:
         # A question ends with its check cell (generated notebooks) or its END QUESTION (masters).
@@ -206,20 +214,35 @@ def with_wrong_answers(nb, offset: int = 0):
 
 def otter_run(notebook, autograder_zip, out_dir, debug=False) -> dict:
     out_dir.mkdir(parents=True)
-    command = [sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(autograder_zip),
-               "-o", str(out_dir), str(notebook)]
+    command = [
+        sys.executable,
+        "-m",
+        "otter",
+        "run",
+        "--no-logo",
+        "-a",
+        str(autograder_zip),
+        "-o",
+        str(out_dir),
+        str(notebook),
+    ]
     if debug:
         command.insert(4, "--debug")
     done = subprocess.run(command, capture_output=True, text=True, cwd=out_dir)
     results_path = out_dir / "results.json"
     results = json.loads(results_path.read_text()) if results_path.is_file() else None
-    return {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr,
-            "results": results}
+    return {
+        "returncode": done.returncode,
+        "stdout": done.stdout,
+        "stderr": done.stderr,
+        "results": results,
+    }
 
 
 @pytest.fixture
 def graded(built, build_dir):
     """``otter run`` on the solutions, the blank and the wrong-answer notebook (in parallel)."""
+
     def get(name: str) -> dict[str, dict]:
         if name not in _GRADED:
             b = built(name)
@@ -227,17 +250,23 @@ def graded(built, build_dir):
             work.mkdir()
             wrong = work / "wrong" / b.student.name
             wrong.parent.mkdir()
-            nbformat.write(with_wrong_answers(nbformat.read(b.solutions, as_version=4), NAMES.index(name)), wrong)
+            nbformat.write(
+                with_wrong_answers(nbformat.read(b.solutions, as_version=4), NAMES.index(name)),
+                wrong,
+            )
             jobs = {
                 "solutions": (b.solutions, work / "run-solutions", False),
                 "blank": (b.student, work / "run-blank", True),
                 "wrong": (wrong, work / "run-wrong", False),
             }
             with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
-                futures = {kind: pool.submit(otter_run, nb, b.autograder_zip, out, debug)
-                           for kind, (nb, out, debug) in jobs.items()}
+                futures = {
+                    kind: pool.submit(otter_run, nb, b.autograder_zip, out, debug)
+                    for kind, (nb, out, debug) in jobs.items()
+                }
                 _GRADED[name] = {kind: f.result() for kind, f in futures.items()}
         return _GRADED[name]
+
     return get
 
 
@@ -265,10 +294,13 @@ def test_master_is_otter_assign_v1_with_enough_questions(name):
     assert config["name"] == name
     assert config["tests"] == {"files": False, "ok_format": False}
     assert config["generate"]["pdf"] is False and config["export_cell"]["pdf"] is False
-    code = "\n".join(c.source for c in nb.cells
-                     if c.cell_type == "code" and "BEGIN TEST CONFIG" not in c.source)
+    code = "\n".join(
+        c.source for c in nb.cells if c.cell_type == "code" and "BEGIN TEST CONFIG" not in c.source
+    )
     if "rng" in code or "SEED" in code:
-        assert config.get("seed", {}).get("variable") == "SEED", f"{name} draws random numbers: seed it"
+        assert config.get("seed", {}).get("variable") == "SEED", (
+            f"{name} draws random numbers: seed it"
+        )
         assert re.search(r"^SEED = \d+", code, re.M)
 
     qs = questions(nb)
@@ -286,7 +318,9 @@ def test_master_is_otter_assign_v1_with_enough_questions(name):
         assert q["config"]["points"] == sum(c["points"] for c in configs) > 0
     for q in manual:
         assert q["config"]["points"] > 0
-        assert any(c.cell_type == "markdown" for c in q["solution"]), "a written question needs a model answer"
+        assert any(c.cell_type == "markdown" for c in q["solution"]), (
+            "a written question needs a model answer"
+        )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -311,7 +345,9 @@ def test_exercises_import_only_the_data_loaders_of_lecture_utils(name):
     # The exercises are self-contained: students implement the lecture's computations.
     for cell in read_master(name).cells:
         if cell.cell_type == "code":
-            for module in re.findall(r"^\s*(?:from|import) (lecture_utils[\w.]*)", cell.source, re.M):
+            for module in re.findall(
+                r"^\s*(?:from|import) (lecture_utils[\w.]*)", cell.source, re.M
+            ):
                 assert module in ("lecture_utils.data",), f"{name} imports {module}"
 
 
@@ -322,7 +358,10 @@ def test_exercises_import_only_the_data_loaders_of_lecture_utils(name):
 def test_grading_requirements_are_the_repository_pins():
     lines = build_exercises.grading_requirements().splitlines()
     assert {line.split("==")[0] for line in lines} == set(build_exercises.GRADING_PACKAGES)
-    pinned = [line.split("#", 1)[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    pinned = [
+        line.split("#", 1)[0].strip()
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+    ]
     for line in lines:  # each line is a line of requirements.txt, its environment marker included
         assert line in pinned, line
 
@@ -331,8 +370,12 @@ def test_grading_requirements_are_the_repository_pins():
 def test_autograder_zip_is_self_contained(name, built):
     with zipfile.ZipFile(built(name).autograder_zip) as zf:
         names = set(zf.namelist())
-        assert {"files/lecture_utils/data.py", "files/data/heights.csv",
-                "files/data/polls_us_election_2016.csv", "environment.yml"} <= names
+        assert {
+            "files/lecture_utils/data.py",
+            "files/data/heights.csv",
+            "files/data/polls_us_election_2016.csv",
+            "environment.yml",
+        } <= names
         environment = yaml.safe_load(zf.read("environment.yml"))
         pip = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
         assert set(build_exercises.grading_requirements().splitlines()) <= set(pip), pip
@@ -351,8 +394,10 @@ def test_committed_student_notebook_is_up_to_date(name, built):
     fresh = nbformat.read(built(name).student, as_version=4)
 
     def essence(nb):
-        return ([(c.cell_type, c.source, c.metadata.get("tags", [])) for c in nb.cells],
-                nb.metadata.get("otter"))
+        return (
+            [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in nb.cells],
+            nb.metadata.get("otter"),
+        )
 
     assert essence(committed) == essence(fresh), (
         f"{committed_path.relative_to(ROOT)} is out of date with its master: run `make exercises`"
@@ -375,7 +420,9 @@ def test_student_notebook_holds_no_solution_and_no_hidden_test(name):
     assert hidden
     assert not [h for h in hidden if h in text], f"{name}: hidden tests in the student notebook"
     public = student.metadata["otter"]["tests"]
-    assert set(public) == {q["config"]["name"] for q in questions(master) if not q["config"].get("manual")}
+    assert set(public) == {
+        q["config"]["name"] for q in questions(master) if not q["config"].get("manual")
+    }
     assert all("hidden=True" not in src for src in public.values())
     assert "# BEGIN" not in text and "# SOLUTION" not in text, "an Otter marker survived"
     for cell in student.cells:
@@ -413,7 +460,9 @@ def test_wrong_answers_get_feedback_and_partial_credit_never_a_crash(name, grade
     got, possible = score(run)
     assert 0 < got < possible, f"{name}: half-wrong notebook scored {got}/{possible}"
     outputs = "\n".join(t.get("output", "") for t in run["results"]["tests"])
-    failures = re.findall(r"Error at line \d+ in test (\w+):\n(?:.*\n)*?\s*(\w+(?:Error|Exception)): (.*)", outputs)
+    failures = re.findall(
+        r"Error at line \d+ in test (\w+):\n(?:.*\n)*?\s*(\w+(?:Error|Exception)): (.*)", outputs
+    )
     assert failures, f"{name}: no failure feedback in the results"
     crashes = [f for f in failures if f[1] != "AssertionError"]
     assert not crashes, f"{name}: a test crashed instead of explaining the mistake: {crashes[:3]}"
@@ -434,10 +483,14 @@ def test_wrong_answer_generator_covers_every_kind_of_mistake():
 @pytest.mark.parametrize("name", NAMES)
 def test_student_notebook_links_to_its_lecture_notebook(name):
     path = build_exercises.STUDENT / name / f"{name}.ipynb"
-    text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    text = "\n".join(
+        c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"
+    )
     links = re.findall(r"\]\(([^)]+\.ipynb)\)", text)
     assert links, f"{name}: the student notebook should link to its lecture notebook"
-    assert all((path.parent / link).resolve() == ROOT / "notebooks" / f"{name}.ipynb" for link in links), links
+    assert all(
+        (path.parent / link).resolve() == ROOT / "notebooks" / f"{name}.ipynb" for link in links
+    ), links
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -446,19 +499,26 @@ def test_master_notebook_links_to_its_lecture_notebook(name):
     path = build_exercises.EXERCISES / f"{name}.ipynb"
     text = "\n".join(c.source for c in read_master(name).cells if c.cell_type == "markdown")
     links = re.findall(r"\]\(([^)]+\.ipynb)\)", text)
-    assert links and all((path.parent / link).resolve() == ROOT / "notebooks" / f"{name}.ipynb"
-                         for link in links), links
+    assert links and all(
+        (path.parent / link).resolve() == ROOT / "notebooks" / f"{name}.ipynb" for link in links
+    ), links
 
 
 def test_relink_rebases_only_relative_links():
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("[a](../01_x.ipynb) [b](https://x.org/y) [c](#top) "
-                                      "[d](/abs) [e](mailto:a@b.c) [f](data/x.csv)"),
-        nbformat.v4.new_code_cell("s = '](../keep.ipynb)'"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell(
+                "[a](../01_x.ipynb) [b](https://x.org/y) [c](#top) "
+                "[d](/abs) [e](mailto:a@b.c) [f](data/x.csv)"
+            ),
+            nbformat.v4.new_code_cell("s = '](../keep.ipynb)'"),
+        ]
+    )
     out = build_exercises.relink(nb, "../../")
-    assert out.cells[0].source == ("[a](../../../01_x.ipynb) [b](https://x.org/y) [c](#top) "
-                                   "[d](/abs) [e](mailto:a@b.c) [f](../../data/x.csv)")
+    assert out.cells[0].source == (
+        "[a](../../../01_x.ipynb) [b](https://x.org/y) [c](#top) "
+        "[d](/abs) [e](mailto:a@b.c) [f](../../data/x.csv)"
+    )
     assert out.cells[1].source == "s = '](../keep.ipynb)'"
 
 
@@ -473,7 +533,9 @@ def _helpers(cell_source: str) -> str:
 
 
 def _all_test_cells():
-    return [(name, cell) for name in NAMES for q in questions(read_master(name)) for cell in q["tests"]]
+    return [
+        (name, cell) for name in NAMES for q in questions(read_master(name)) for cell in q["tests"]
+    ]
 
 
 def test_every_test_cell_uses_the_same_hardened_helpers():
@@ -486,9 +548,14 @@ def test_every_test_cell_uses_the_same_hardened_helpers():
 
 def _helper_namespace():
     import numpy as np
+
     namespace = {"np": np}
-    exec("def _make():\n" + _helpers(_all_test_cells()[0][1].source) +
-         "    return call, missing, number, array, pair\n", namespace)
+    exec(
+        "def _make():\n"
+        + _helpers(_all_test_cells()[0][1].source)
+        + "    return call, missing, number, array, pair\n",
+        namespace,
+    )
     return namespace["_make"]()
 
 
@@ -511,16 +578,20 @@ def test_helpers_turn_base_exceptions_of_student_code_into_failures():
 def test_helpers_refuse_lecture_utils_beyond_data_and_accept_any_sequence():
     call, missing, number, array, pair = _helper_namespace()
     namespace = {"__name__": "__main__"}
-    exec("import lecture_utils.mixture as mixture\nfrom lecture_utils.data import load_heights\n"
-         "def borrowed(x):\n    return mixture.e_step(x)\n"
-         "def helper(x):\n    return borrowed(x)\n"
-         "def own(x):\n    return len(load_heights()) + x\n", namespace)
+    exec(
+        "import lecture_utils.mixture as mixture\nfrom lecture_utils.data import load_heights\n"
+        "def borrowed(x):\n    return mixture.e_step(x)\n"
+        "def helper(x):\n    return borrowed(x)\n"
+        "def own(x):\n    return len(load_heights()) + x\n",
+        namespace,
+    )
     with pytest.raises(AssertionError, match=r"uses \['mixture'\] from lecture_utils"):
         call(namespace["borrowed"], "borrowed(x)", 1)
     with pytest.raises(AssertionError, match="from lecture_utils"):
         call(namespace["helper"], "helper(x)", 1)  # through a helper of the notebook
     assert call(namespace["own"], "own(x)", 0) == 1050  # lecture_utils.data is allowed
     import numpy as np
+
     for seq in ((1.0, 2.0), [1.0, 2.0], np.array([1.0, 2.0])):
         assert [float(v) for v in pair(seq, "x")] == [1.0, 2.0]
     with pytest.raises(AssertionError, match="sequence of 2"):
@@ -530,7 +601,9 @@ def test_helpers_refuse_lecture_utils_beyond_data_and_accept_any_sequence():
 @pytest.mark.parametrize("name", NAMES)
 def test_export_cell_writes_one_zip_per_notebook_without_a_second_kernel(name):
     student = nbformat.read(build_exercises.STUDENT / name / f"{name}.ipynb", as_version=4)
-    exports = [c.source for c in student.cells if c.cell_type == "code" and "grader.export(" in c.source]
+    exports = [
+        c.source for c in student.cells if c.cell_type == "code" and "grader.export(" in c.source
+    ]
     assert exports == [build_exercises.export_cell_source(name)]
     # run_tests=True would start a kernel whose start-up warning lands in the notebook
     assert "run_tests=False" in exports[0] and f'export_path="{name}.zip"' in exports[0]
@@ -553,7 +626,9 @@ def test_statistical_checks_fail_a_correct_sampler_less_than_once_in_a_thousand(
     failures = {}
     # 02 q1, public: 20000 draws, pi = 0.5, sigma = 3, each group's SD within 0.15 of 3
     n1 = rng.binomial(20_000, 0.5, m)
-    bad = (np.abs(sample_sd(3.0, 20_000 - n1) - 3) >= 0.15) | (np.abs(sample_sd(3.0, n1) - 3) >= 0.15)
+    bad = (np.abs(sample_sd(3.0, 20_000 - n1) - 3) >= 0.15) | (
+        np.abs(sample_sd(3.0, n1) - 3) >= 0.15
+    )
     failures["02 q1 public spread"] = bad.mean()
     # 02 q1, hidden: 200000 draws, pi = 0.3, mu = (60, 70), sigma = 2
     n1 = rng.binomial(200_000, 0.3, m)

@@ -7,7 +7,7 @@ the interpreter and a dependency pip pulls in anyway), with ``otter run`` starte
 unpacked zip, so that the plugin is imported from the zip's own ``lecture_utils/otter_guard.py``
 as on Gradescope (``/autograder/source`` is on ``sys.path`` there), never from this repository.
 
-Per exercise two submissions are graded, in parallel, with one shared zip:
+Per exercise these submissions are graded, in parallel, with one shared zip:
 
 - the solutions notebook: full marks;
 - a hostile notebook: the solutions, with the first question's function calling
@@ -15,8 +15,13 @@ Per exercise two submissions are graded, in parallel, with one shared zip:
   top-level cells that raise SystemExit and KeyboardInterrupt, call ``os._exit(0)``, loop
   forever, print 10 million characters, ``del grader``, and, at the end, rewrite every file of
   ``tests/`` into one that passes, overwrite the data, and replace ``np.allclose``,
-  ``np.isclose`` and ``abs``. It must lose exactly the two broken questions and those that use
-  their answers, and grading must end in bounded time with results.
+  ``np.isclose``, ``abs`` and ``isinstance``. It must lose exactly the two broken questions and
+  those that use their answers, and grading must end in bounded time with results;
+- for 01, 02 and 06, realistic submissions (:data:`REALISTIC`): correct answers written another
+  way (loops, lists, float32, scipy instead of the formulas, other uses of ``rng``), which get
+  full marks, and notebooks of typical mistakes, one per question (variance passed as the scale,
+  no log space, ``sys.exit`` for bad input, an off-by-one in the log-likelihoods...), which lose
+  exactly those questions, each with a message that shows the failing line of the test.
 """
 
 from __future__ import annotations
@@ -34,14 +39,12 @@ import zipfile
 import nbformat
 import pytest
 import yaml
-
 from conftest import ROOT
 from test_exercises import NAMES, build_exercises, questions, read_master
 
-# The hostile notebook is graded for the exercises where its result has been checked against the
-# prediction. 01's hostile grading still ends in "Autograder Failed" (cause not yet found), and
-# 05's and 06's were not yet compared: docs/grading.md, "Known gaps".
-HOSTILE = [n for n in NAMES if n[:2] in ("02", "03", "04")]
+# Every exercise. (01's hostile grading used to end in "Autograder Failed": a SystemExit that
+# escaped a test's own code reached Otter, whose message builder then crashed on the traceback.)
+HOSTILE = list(NAMES)
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +56,7 @@ TOP_LEVEL_ATTACKS = [
     "print('x' * 10_000_000)",
     "del grader",
 ]
-TAMPER = '''\
+TAMPER = """\
 import builtins, glob
 import numpy as np
 for path in glob.glob("tests/*.py"):
@@ -66,7 +69,8 @@ for path in glob.glob("data/*.csv"):
 np.allclose = lambda *args, **kwargs: True
 np.isclose = lambda *args, **kwargs: np.True_
 builtins.abs = lambda x: 0
-'''
+builtins.isinstance = lambda obj, cls: True  # left in place, the kernel never answers again
+"""
 
 
 def guard_limits(name: str) -> dict:
@@ -89,16 +93,69 @@ def function_questions(name: str) -> list[tuple[str, str, set[str]]]:
     return out
 
 
+def global_uses(source: str) -> set[str]:
+    """Global names that code reads: at top level, or inside a function without being a
+    parameter or a local of it."""
+    import ast
+
+    used: set[str] = set()
+
+    def visit(node, local: set[str]) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            a = node.args
+            inner = local | {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs}
+            inner |= {x.arg for x in (a.vararg, a.kwarg) if x is not None}
+            inner |= {
+                n.id
+                for n in ast.walk(node)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            }
+            for child in node.body if isinstance(node.body, list) else [node.body]:
+                visit(child, inner)
+            for default in a.defaults + [d for d in a.kw_defaults if d is not None]:
+                visit(default, local)
+            return
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in local:
+            used.add(node.id)
+        for child in ast.iter_child_nodes(node):
+            visit(child, local)
+
+    visit(ast.parse(source), set())
+    return used
+
+
+def parameters_of_tests(source: str) -> set[str]:
+    """The notebook names a test cell receives: the parameters of its test functions."""
+    return set().union(
+        *(set(re.findall(r"\w+", m)) for m in re.findall(r"^def test_\w+\(([^)]*)\)", source, re.M))
+    )
+
+
 def affected(name: str, broken: set[str]) -> set[str]:
-    """The broken questions and every question whose solution or tests use their names."""
-    qs = {q["config"]["name"]: q for q in questions(read_master(name)) if not q["config"].get("manual")}
-    names = {n for qn, _, defined in function_questions(name) if qn in broken for n in defined}
+    """The broken questions, every question whose tests receive a name they define, and every
+    question whose solution reads such a name (whose own names are then lost too)."""
+    qs = {
+        q["config"]["name"]: q
+        for q in questions(read_master(name))
+        if not q["config"].get("manual")
+    }
+    defined = {qn: names for qn, _, names in function_questions(name)}
+    code = {
+        qn: "\n".join(c.source for c in q["solution"] if c.cell_type == "code")
+        for qn, q in qs.items()
+    }
+    tests = {qn: "\n".join(c.source for c in q["tests"]) for qn, q in qs.items()}
     lost = set(broken)
-    for qn, q in qs.items():
-        text = "\n".join(c.source for c in q["solution"] + q["tests"])
-        if any(re.search(rf"\b{re.escape(n)}\b", text) for n in names):
-            lost.add(qn)
-    return lost
+    names = set().union(*(defined[qn] for qn in broken))
+    changed = True
+    while changed:
+        changed = False
+        for qn in qs:
+            if qn not in lost and global_uses(code[qn]) & names:
+                lost.add(qn)
+                names |= defined[qn]
+                changed = True
+    return lost | {qn for qn in qs if parameters_of_tests(tests[qn]) & names}
 
 
 def hostile(solutions: nbformat.NotebookNode, name: str) -> tuple[nbformat.NotebookNode, set[str]]:
@@ -108,11 +165,13 @@ def hostile(solutions: nbformat.NotebookNode, name: str) -> tuple[nbformat.Noteb
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        for f, body in ((f_exit, "import os, sys\n    if len(sys.argv) >= 0:\n        sys.exit('no')"),
-                        (f_loop, "while True:\n        pass")):
+        for f, body in (
+            (f_exit, "import os, sys\n    if len(sys.argv) >= 0:\n        sys.exit('no')"),
+            (f_loop, "while True:\n        pass"),
+        ):
             m = re.search(rf"^def {f}\([^\n]*\):\n(    \"\"\"[^\n]*\"\"\"\n)?", cell.source, re.M)
             if m:
-                cell.source = cell.source[:m.end()] + "    " + body + "\n" + cell.source[m.end():]
+                cell.source = cell.source[: m.end()] + "    " + body + "\n" + cell.source[m.end() :]
         if f"def {f_exit}(" in cell.source:
             cell.source += "\nos._exit(0)\n"
     first_code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"][1]
@@ -120,6 +179,400 @@ def hostile(solutions: nbformat.NotebookNode, name: str) -> tuple[nbformat.Noteb
         nb.cells.insert(first_code + 1 + j, nbformat.v4.new_code_cell(attack))
     nb.cells.append(nbformat.v4.new_code_cell(TAMPER))
     return nb, affected(name, {q_exit, q_loop})
+
+
+# ---------------------------------------------------------------------------------------------
+# Realistic submissions: each replaces whole cells of the solutions notebook. A key is a text
+# that occurs in exactly one code cell (that cell's source is replaced); "+after:<key>" inserts a
+# new cell after it; "+end" adds a cell before `grader.check_all()`.
+
+REALISTIC: dict[str, list[tuple[str, dict[str, str], set[str]]]] = {
+    "01_bayesian_inference_recap": [
+        (
+            "alternative: lists, scipy.optimize, float32, ppf array",
+            {
+                "def beta_posterior(": (
+                    "def beta_posterior(a, b, k, n):\n"
+                    "    if k < 0 or k > n:\n"
+                    "        raise ValueError('k out of range')\n"
+                    "    return [a + k, b + (n - k)]\n"
+                ),
+                "def beta_map_lmse(": (
+                    "def beta_map_lmse(a, b):\n"
+                    "    from scipy import optimize\n"
+                    "    d = stats.beta(a, b)\n"
+                    "    mode = optimize.minimize_scalar(lambda p: -d.logpdf(p), bounds=(1e-9, 1 - 1e-9),\n"
+                    "                                    method='bounded', options={'xatol': 1e-10}).x\n"
+                    "    return np.float32(mode), np.float32(d.mean())\n"
+                ),
+                "q3_first = heights.head(20)": (
+                    "q3_first = heights.head(20)\n"
+                    "q3_k = np.int64((q3_first['sex'] == 'Male').sum())\n"
+                    "q3_mle = q3_k / 20\n"
+                    "post = stats.beta(2 + q3_k, 2 + 20 - q3_k)\n"
+                    "q3_map = (1 + q3_k) / 22\n"
+                    "q3_lmse = post.mean()\n"
+                    "q3_interval = post.ppf([0.025, 0.975])\n"
+                ),
+                "def normal_posterior(": (
+                    "def normal_posterior(mu0, tau0, sigma, x):\n"
+                    "    prec, num = 1 / tau0 ** 2, mu0 / tau0 ** 2\n"
+                    "    for xi in x:\n"
+                    "        prec += 1 / sigma ** 2\n"
+                    "        num += xi / sigma ** 2\n"
+                    "    return num / prec, (1 / prec) ** 0.5\n\n"
+                    "q4_women = list(heights[heights.sex == 'Female'].height[:10])\n"
+                    "q4_mean, q4_sd = normal_posterior(65, 3, 3, q4_women)\n"
+                ),
+            },
+            set(),
+        ),
+        (
+            "mistakes: sys.exit for a bad k, the variance for the SD",
+            {
+                "def beta_posterior(": (
+                    "def beta_posterior(a, b, k, n):\n"
+                    "    if not 0 <= k <= n:\n"
+                    "        import sys\n"
+                    "        sys.exit('k must be between 0 and n')\n"
+                    "    return float(a + k), float(b + n - k)\n"
+                ),
+                "def normal_posterior(": (
+                    "def normal_posterior(mu0, tau0, sigma, x):\n"
+                    "    x = np.asarray(x, dtype=float)\n"
+                    "    precision = 1 / tau0**2 + x.size / sigma**2\n"
+                    "    return float((mu0 / tau0**2 + x.sum() / sigma**2) / precision), float(1 / precision)\n\n"
+                    "q4_women = heights.loc[heights['sex'] == 'Female', 'height'].head(10).to_numpy()\n"
+                    "q4_mean, q4_sd = normal_posterior(65, 3, 3, q4_women)\n"
+                ),
+            },
+            {"q1", "q4"},
+        ),
+    ],
+    "02_heights_and_gender": [
+        (
+            "alternative: loops, lists, math, rng one draw at a time",
+            {
+                "def sample_heights(": (
+                    "import math\n"
+                    "def sample_heights(n, pi, mu0, mu1, sigma, rng):\n"
+                    "    xs, zs = [], []\n"
+                    "    for i in range(n):\n"
+                    "        z = 1 if rng.random() < pi else 0\n"
+                    "        zs.append(z)\n"
+                    "        xs.append(rng.normal(mu1 if z else mu0, sigma))\n"
+                    "    return np.array(xs), np.array(zs)\n\n"
+                    "q1_sample = sample_heights(1000, 0.5, 64.0, 69.5, 3.0, np.random.default_rng(SEED))\n"
+                ),
+                "def mle_from_labels(": (
+                    "def mle_from_labels(x, z):\n"
+                    "    s, c = [0.0, 0.0], [0, 0]\n"
+                    "    for xi, zi in zip(x, z):\n"
+                    "        s[int(zi)] += xi\n"
+                    "        c[int(zi)] += 1\n"
+                    "    mu = [s[0] / c[0], s[1] / c[1]]\n"
+                    "    ss = sum((xi - mu[int(zi)]) ** 2 for xi, zi in zip(x, z))\n"
+                    "    return [c[1] / len(x), mu[0], mu[1], math.sqrt(ss / len(x))]\n\n"
+                    "q2_theta = mle_from_labels(list(x_all), list(z_all))\n"
+                ),
+                "def posterior_male(": (
+                    "def posterior_male(x, pi, mu0, mu1, sigma):\n"
+                    "    out = []\n"
+                    "    for xi in x:\n"
+                    "        t = math.log(pi / (1 - pi)) + ((xi - mu0) ** 2 - (xi - mu1) ** 2) / (2 * sigma ** 2)\n"
+                    "        out.append(1 / (1 + math.exp(-t)) if t > -700 else 0.0)\n"
+                    "    return out\n"
+                ),
+                "q4_accuracy =": (
+                    "p = posterior_male(x_all, *q2_theta)\n"
+                    "q4_accuracy = sum(int((pi_ > 0.5) == (zi == 1)) for pi_, zi in zip(p, z_all)) / len(p)\n"
+                    "q4_p70 = posterior_male([70.0], *q2_theta)[0]\n"
+                ),
+            },
+            set(),
+        ),
+        (
+            "alternative: scipy.stats with random_state=rng, float32, logsumexp, bool z",
+            {
+                "def sample_heights(": (
+                    "def sample_heights(n, pi, mu0, mu1, sigma, rng):\n"
+                    "    z = stats.bernoulli.rvs(pi, size=n, random_state=rng).astype(bool)\n"
+                    "    x = stats.norm.rvs(loc=np.where(z, mu1, mu0), scale=sigma, random_state=rng)\n"
+                    "    return x.astype(np.float32), z\n\n"
+                    "q1_sample = sample_heights(1000, 0.5, 64.0, 69.5, 3.0, np.random.default_rng(SEED))\n"
+                ),
+                "def mle_from_labels(": (
+                    "def mle_from_labels(x, z):\n"
+                    "    x = np.asarray(x, dtype=np.float32); z = np.asarray(z).astype(bool)\n"
+                    "    mu0, mu1 = x[~z].mean(), x[z].mean()\n"
+                    "    resid = np.concatenate([x[~z] - mu0, x[z] - mu1])\n"
+                    "    return z.mean(dtype=np.float32), mu0, mu1, np.sqrt(np.mean(resid ** 2))\n\n"
+                    "q2_theta = mle_from_labels(x_all, z_all)\n"
+                ),
+                "def posterior_male(": (
+                    "def posterior_male(x, pi, mu0, mu1, sigma):\n"
+                    "    x = np.asarray(x, dtype=np.float32)\n"
+                    "    lj = np.stack([np.log(1 - pi) + stats.norm.logpdf(x, mu0, sigma),\n"
+                    "                   np.log(pi) + stats.norm.logpdf(x, mu1, sigma)])\n"
+                    "    return np.exp(lj[1] - special.logsumexp(lj, axis=0)).astype(np.float32)\n"
+                ),
+            },
+            set(),
+        ),
+        (
+            "mistakes: the variance as the scale, no log space",
+            {
+                "def sample_heights(": (
+                    "def sample_heights(n, pi, mu0, mu1, sigma, rng):\n"
+                    "    z = (rng.random(n) < pi).astype(int)\n"
+                    "    return rng.normal(np.where(z == 1, mu1, mu0), sigma ** 2), z\n\n"
+                    "q1_sample = sample_heights(1000, 0.5, 64.0, 69.5, 3.0, np.random.default_rng(SEED))\n"
+                ),
+                "def posterior_male(": (
+                    "def posterior_male(x, pi, mu0, mu1, sigma):\n"
+                    "    p1 = pi * stats.norm.pdf(x, mu1, sigma)\n"
+                    "    p0 = (1 - pi) * stats.norm.pdf(x, mu0, sigma)\n"
+                    "    return p1 / (p1 + p0)\n"
+                ),
+            },
+            {"q1", "q3"},
+        ),
+        (
+            "hostile: a loop that ignores the kernel's alarm; isinstance replaced",
+            {
+                "+after:def sample_heights(": (
+                    "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass\n"
+                ),
+                "+end": "import builtins\nbuiltins.isinstance = lambda obj, cls: True\nprint('patched')\n",
+            },
+            set(),
+        ),
+    ],
+    "06_em_algorithm": [
+        (
+            "alternative: pure Python loops and lists",
+            {
+                "def n_terms(": (
+                    "import math\n"
+                    "def n_terms(n):\n"
+                    "    return 1 << n\n\n"
+                    "def brute_force_loglik(x, theta):\n"
+                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    total = 0.0\n"
+                    "    for z in itertools.product([0, 1], repeat=len(x)):\n"
+                    "        p = 1.0\n"
+                    "        for xi, zi in zip(x, z):\n"
+                    "            mu = mu1 if zi else mu0\n"
+                    "            p *= (pi if zi else 1 - pi) * math.exp(-(xi - mu) ** 2 / (2 * sigma ** 2)) / math.sqrt(2 * math.pi * sigma ** 2)\n"
+                    "        total += p\n"
+                    "    return math.log(total)\n"
+                ),
+                "def e_step(": (
+                    "def e_step(x, theta):\n"
+                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    rows = []\n"
+                    "    for xi in x:\n"
+                    "        a = math.log(1 - pi) - (xi - mu0) ** 2 / (2 * sigma ** 2)\n"
+                    "        b = math.log(pi) - (xi - mu1) ** 2 / (2 * sigma ** 2)\n"
+                    "        m = max(a, b)\n"
+                    "        s = math.exp(a - m) + math.exp(b - m)\n"
+                    "        rows.append([math.exp(a - m) / s, math.exp(b - m) / s])\n"
+                    "    return rows\n"
+                ),
+                "def m_step(": (
+                    "def m_step(x, resp):\n"
+                    "    n = len(x)\n"
+                    "    n0, n1 = sum(r[0] for r in resp), sum(r[1] for r in resp)\n"
+                    "    mu0 = sum(r[0] * xi for r, xi in zip(resp, x)) / n0\n"
+                    "    mu1 = sum(r[1] * xi for r, xi in zip(resp, x)) / n1\n"
+                    "    var = sum(r[0] * (xi - mu0) ** 2 + r[1] * (xi - mu1) ** 2 for r, xi in zip(resp, x)) / n\n"
+                    "    return [n1 / n, mu0, mu1, math.sqrt(var)]\n"
+                ),
+                "def log_likelihood(": (
+                    "def log_likelihood(x, theta):\n"
+                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    c = -0.5 * math.log(2 * math.pi * sigma ** 2)\n"
+                    "    total = 0.0\n"
+                    "    for xi in x:\n"
+                    "        a = math.log(1 - pi) + c - (xi - mu0) ** 2 / (2 * sigma ** 2)\n"
+                    "        b = math.log(pi) + c - (xi - mu1) ** 2 / (2 * sigma ** 2)\n"
+                    "        m = max(a, b)\n"
+                    "        total += m + math.log(math.exp(a - m) + math.exp(b - m))\n"
+                    "    return total\n\n"
+                    "def lower_bound(x, theta, resp):\n"
+                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    c = -0.5 * math.log(2 * math.pi * sigma ** 2)\n"
+                    "    total = 0.0\n"
+                    "    for xi, r in zip(x, resp):\n"
+                    "        lj = [math.log(1 - pi) + c - (xi - mu0) ** 2 / (2 * sigma ** 2),\n"
+                    "              math.log(pi) + c - (xi - mu1) ** 2 / (2 * sigma ** 2)]\n"
+                    "        for k in (0, 1):\n"
+                    "            if r[k] > 0:\n"
+                    "                total += r[k] * (lj[k] - math.log(r[k]))\n"
+                    "    return total\n"
+                ),
+                "em_theta = theta_init": (
+                    "em_theta = theta_init\n"
+                    "em_logliks = [log_likelihood(x_all, em_theta)]\n"
+                    "for t in range(1, 101):\n"
+                    "    em_theta = m_step(x_all, e_step(x_all, em_theta))\n"
+                    "    em_logliks.append(log_likelihood(x_all, em_theta))\n"
+                ),
+            },
+            set(),
+        ),
+        (
+            "alternative: float32 throughout, softmax, entr, np.average",
+            {
+                "x_all = load_heights()": (
+                    "import itertools\n\nimport numpy as np\nfrom scipy import special, stats\n\n"
+                    "from lecture_utils.data import load_heights\n\n"
+                    "x_all = load_heights()['height'].to_numpy().astype(np.float32)\n"
+                    "theta_init = (0.5, 60.0, 75.0, 5.0)\n"
+                ),
+                "def e_step(": (
+                    "def e_step(x, theta):\n"
+                    "    pi, mu0, mu1, sigma = (np.float32(v) for v in theta)\n"
+                    "    x = np.asarray(x, dtype=np.float32)\n"
+                    "    lj = np.column_stack([np.log1p(-pi) - (x - mu0) ** 2 / (2 * sigma ** 2),\n"
+                    "                          np.log(pi) - (x - mu1) ** 2 / (2 * sigma ** 2)])\n"
+                    "    return special.softmax(lj, axis=1)\n"
+                ),
+                "def m_step(": (
+                    "def m_step(x, resp):\n"
+                    "    x, resp = np.asarray(x, dtype=np.float32), np.asarray(resp, dtype=np.float32)\n"
+                    "    mu0, mu1 = np.average(x, weights=resp[:, 0]), np.average(x, weights=resp[:, 1])\n"
+                    "    var = (np.sum(resp[:, 0] * (x - mu0) ** 2) + np.sum(resp[:, 1] * (x - mu1) ** 2)) / len(x)\n"
+                    "    return np.float32(resp[:, 1].mean()), mu0, mu1, np.sqrt(var)\n"
+                ),
+                "def log_likelihood(": (
+                    "def log_likelihood(x, theta):\n"
+                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    x = np.asarray(x, dtype=np.float32)\n"
+                    "    lj = np.stack([np.log1p(-pi) + stats.norm.logpdf(x, mu0, sigma),\n"
+                    "                   np.log(pi) + stats.norm.logpdf(x, mu1, sigma)])\n"
+                    "    return special.logsumexp(lj, axis=0).sum()\n\n"
+                    "def lower_bound(x, theta, resp):\n"
+                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    resp = np.asarray(resp)\n"
+                    "    lj = np.column_stack([np.log1p(-pi) + stats.norm.logpdf(x, mu0, sigma),\n"
+                    "                          np.log(pi) + stats.norm.logpdf(x, mu1, sigma)])\n"
+                    "    return np.sum(resp * lj) + np.sum(special.entr(resp))\n"
+                ),
+                "em_theta = theta_init": (
+                    "em_theta = theta_init\n"
+                    "em_logliks = np.zeros(101, dtype=np.float32)\n"
+                    "em_logliks[0] = log_likelihood(x_all, em_theta)\n"
+                    "for t in range(100):\n"
+                    "    em_theta = m_step(x_all, e_step(x_all, em_theta))\n"
+                    "    em_logliks[t + 1] = log_likelihood(x_all, em_theta)\n"
+                    "em_theta = np.array(em_theta)\n"
+                ),
+            },
+            set(),
+        ),
+        (
+            "mistakes: a float count, no log space, 0 log 0, log-likelihoods one iteration late",
+            {
+                "def n_terms(": (
+                    "def n_terms(n):\n"
+                    "    return 2.0 ** n\n\n"
+                    "def brute_force_loglik(x, theta):\n"
+                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    terms = [np.sum(np.where(np.array(z) == 1, np.log(pi), np.log1p(-pi))\n"
+                    "                    + stats.norm.logpdf(x, np.where(np.array(z) == 1, mu1, mu0), sigma))\n"
+                    "             for z in itertools.product([0, 1], repeat=len(x))]\n"
+                    "    return float(special.logsumexp(terms))\n"
+                ),
+                "def e_step(": (
+                    "def e_step(x, theta):\n"
+                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    a = (1 - pi) * stats.norm.pdf(x, mu0, sigma)\n"
+                    "    b = pi * stats.norm.pdf(x, mu1, sigma)\n"
+                    "    return np.column_stack([a, b]) / (a + b)[:, None]\n"
+                ),
+                "def log_likelihood(": (
+                    "def log_likelihood(x, theta):\n"
+                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    return float(np.sum(np.log((1 - pi) * stats.norm.pdf(x, mu0, sigma) + pi * stats.norm.pdf(x, mu1, sigma))))\n\n"
+                    "def lower_bound(x, theta, resp):\n"
+                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    lj = np.column_stack([np.log1p(-pi) + stats.norm.logpdf(x, mu0, sigma),\n"
+                    "                          np.log(pi) + stats.norm.logpdf(x, mu1, sigma)])\n"
+                    "    return float(np.sum(resp * lj) - np.sum(resp * np.log(resp)))\n"
+                ),
+                "em_theta = theta_init": (
+                    "em_theta = theta_init\n"
+                    "em_logliks = []\n"
+                    "for _ in range(100):\n"
+                    "    em_logliks.append(log_likelihood(x_all, em_theta))\n"
+                    "    em_theta = m_step(x_all, e_step(x_all, em_theta))\n"
+                    "em_logliks = np.array([em_logliks[0]] + em_logliks)\n"
+                ),
+            },
+            {"q1", "q2", "q4", "q5"},
+        ),
+        (
+            "mistakes: counting by enumerating (memory), 99 EM iterations instead of 100",
+            {
+                "def n_terms(": (
+                    "def n_terms(n):\n"
+                    "    return len(list(itertools.product([0, 1], repeat=n)))  # one C call: no alarm stops it\n\n"
+                    "def brute_force_loglik(x, theta):\n"
+                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    terms = [np.sum(np.where(np.array(z) == 1, np.log(pi), np.log1p(-pi))\n"
+                    "                    + stats.norm.logpdf(x, np.where(np.array(z) == 1, mu1, mu0), sigma))\n"
+                    "             for z in itertools.product([0, 1], repeat=len(x))]\n"
+                    "    return float(special.logsumexp(terms))\n"
+                ),
+                "em_theta = theta_init": (
+                    "em_theta = theta_init\n"
+                    "em_logliks = [log_likelihood(x_all, em_theta)]\n"
+                    "for _ in range(99):\n"
+                    "    em_theta = m_step(x_all, e_step(x_all, em_theta))\n"
+                    "    em_logliks.append(log_likelihood(x_all, em_theta))\n"
+                    "em_logliks = np.array(em_logliks)\n"
+                ),
+            },
+            {"q1", "q5"},
+        ),
+    ],
+}
+
+
+def answered(solutions: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The solutions notebook as a student would hand it in: Otter keeps the answer cell of each
+    written question (``otter_answer_cell``, "_Type your answer here..._") and puts the model
+    answer in the next cell (``otter_assign_solution_cell``); the answer goes into the answer cell."""
+    nb = nbformat.from_dict(json.loads(json.dumps(solutions)))
+    for cell, after in zip(nb.cells, nb.cells[1:]):
+        if "otter_answer_cell" in cell.metadata.get(
+            "tags", []
+        ) and "otter_assign_solution_cell" in after.metadata.get("tags", []):
+            cell.source = after.source
+    return nb
+
+
+def realistic(solutions: nbformat.NotebookNode, changes: dict[str, str]) -> nbformat.NotebookNode:
+    nb = nbformat.from_dict(json.loads(json.dumps(solutions)))
+
+    def cell_with(key):
+        (cell,) = [c for c in nb.cells if c.cell_type == "code" and key in c.source]
+        return cell
+
+    for key, source in changes.items():
+        if key == "+end":
+            nb.cells.insert(
+                nb.cells.index(cell_with("grader.check_all()")), nbformat.v4.new_code_cell(source)
+            )
+        elif key.startswith("+after:"):
+            nb.cells.insert(
+                nb.cells.index(cell_with(key[len("+after:") :])) + 1,
+                nbformat.v4.new_code_cell(source),
+            )
+        else:
+            cell_with(key).source = source
+    return nb
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,11 +590,27 @@ def clean_python(tmp_path_factory):
     venv = tmp_path_factory.mktemp("clean-grading-env")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    done = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                           *pips.pop(), "jupyter_server"], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            *pips.pop(),
+            "jupyter_server",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    probe = subprocess.run([str(python), "-c", "import lecture_utils"], capture_output=True, text=True,
-                           cwd=tmp_path_factory.mktemp("probe"))
+    probe = subprocess.run(
+        [str(python), "-c", "import lecture_utils"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path_factory.mktemp("probe"),
+    )
     assert probe.returncode != 0, "the clean environment must not have lecture_utils installed"
     return python
 
@@ -152,14 +621,22 @@ _ZIPS: dict[str, pathlib.Path] = {}
 def zips() -> dict[str, pathlib.Path]:
     """One build of every exercise per session, shared with tests/test_exercises.py."""
     import test_exercises
+
     if not _ZIPS:
         import tempfile
+
         missing = [n for n in NAMES if n not in test_exercises._BUILT]
         if missing:
             tmp = pathlib.Path(tempfile.mkdtemp(prefix="hardening-build-"))
             with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-                built = list(pool.map(lambda n: build_exercises.assign(
-                    build_exercises.EXERCISES / f"{n}.ipynb", tmp, run_tests=False), missing))
+                built = list(
+                    pool.map(
+                        lambda n: build_exercises.assign(
+                            build_exercises.EXERCISES / f"{n}.ipynb", tmp, run_tests=False
+                        ),
+                        missing,
+                    )
+                )
             for b in built:
                 test_exercises._BUILT[b.name] = b
         for name in NAMES:
@@ -169,8 +646,13 @@ def zips() -> dict[str, pathlib.Path]:
     return _ZIPS
 
 
-def otter_run_clean(python: pathlib.Path, autograder_zip: pathlib.Path, notebook: nbformat.NotebookNode,
-                    work: pathlib.Path, name: str) -> dict:
+def otter_run_clean(
+    python: pathlib.Path,
+    autograder_zip: pathlib.Path,
+    notebook: nbformat.NotebookNode,
+    work: pathlib.Path,
+    name: str,
+) -> dict:
     work.mkdir(parents=True)
     source = work / "source"
     with zipfile.ZipFile(autograder_zip) as zf:
@@ -181,14 +663,44 @@ def otter_run_clean(python: pathlib.Path, autograder_zip: pathlib.Path, notebook
     out.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = f"{python.parent}:{env.get('PATH', '')}"
+
+    def machine_safe():  # should the guard's memory cap fail, the kernel must not take the machine
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_DATA, (6 * 2**30, 6 * 2**30))
+
     start = time.monotonic()
-    done = subprocess.run([str(python), "-m", "otter", "run", "--no-logo", "-a", str(autograder_zip),
-                           "-o", str(out), str(submission)],
-                          capture_output=True, text=True, cwd=source, env=env, timeout=900)
+    done = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "otter",
+            "run",
+            "--no-logo",
+            "-a",
+            str(autograder_zip),
+            "-o",
+            str(out),
+            str(submission),
+        ],
+        preexec_fn=machine_safe,
+        capture_output=True,
+        text=True,
+        cwd=source,
+        env=env,
+        timeout=900,
+    )
     seconds = time.monotonic() - start
-    results = json.loads((out / "results.json").read_text()) if (out / "results.json").is_file() else None
-    return {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr,
-            "results": results, "seconds": seconds}
+    results = (
+        json.loads((out / "results.json").read_text()) if (out / "results.json").is_file() else None
+    )
+    return {
+        "returncode": done.returncode,
+        "stdout": done.stdout,
+        "stderr": done.stderr,
+        "results": results,
+        "seconds": seconds,
+    }
 
 
 _GRADED: dict[str, dict] = {}
@@ -202,13 +714,23 @@ def graded_clean(clean_python, tmp_path_factory):
         jobs = {}
         for name in NAMES:
             solutions = nbformat.read(zips()[name + ":solutions"], as_version=4)
-            jobs[(name, "solutions")] = (solutions, None)
+            jobs[(name, "solutions")] = (answered(solutions), None)
             if name in HOSTILE:
                 jobs[(name, "hostile")] = hostile(solutions, name)
+            for label, changes, lost in REALISTIC.get(name, []):
+                jobs[(name, label)] = (realistic(solutions, changes), lost)
         with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
-            futures = {key: pool.submit(otter_run_clean, clean_python, zips()[key[0]], nb,
-                                        root / f"{key[0]}-{key[1]}", key[0])
-                       for key, (nb, _) in jobs.items()}
+            futures = {
+                key: pool.submit(
+                    otter_run_clean,
+                    clean_python,
+                    zips()[key[0]],
+                    nb,
+                    root / f"{key[0]}-{re.sub(r'[^a-z0-9]+', '-', key[1])}",
+                    key[0],
+                )
+                for key, (nb, _) in jobs.items()
+            }
             for key, future in futures.items():
                 _GRADED[key] = {**future.result(), "lost": jobs[key][1]}
     return _GRADED
@@ -216,9 +738,13 @@ def graded_clean(clean_python, tmp_path_factory):
 
 def per_question(run: dict) -> dict[str, tuple[float, float]]:
     assert run["returncode"] == 0 and run["results"] is not None, (
-        f"otter run failed (exit {run['returncode']}):\n{run['stdout'][-3000:]}\n{run['stderr'][-3000:]}")
-    return {t["name"]: (t["score"], t["max_score"]) for t in run["results"]["tests"]
-            if t.get("max_score") is not None}
+        f"otter run failed (exit {run['returncode']}):\n{run['stdout'][-3000:]}\n{run['stderr'][-3000:]}"
+    )
+    return {
+        t["name"]: (t["score"], t["max_score"])
+        for t in run["results"]["tests"]
+        if t.get("max_score") is not None
+    }
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -232,11 +758,35 @@ def test_hostile_submission_loses_exactly_the_questions_it_breaks(name, graded_c
     run = graded_clean[(name, "hostile")]
     scores = per_question(run)
     lost = {q for q, (got, possible) in scores.items() if got < possible}
-    assert lost == run["lost"], (f"{name}: expected to lose {sorted(run['lost'])}, lost {sorted(lost)}: "
-                                 f"{scores}")
+    assert lost == run["lost"], (
+        f"{name}: expected to lose {sorted(run['lost'])}, lost {sorted(lost)}: {scores}"
+    )
     assert all(scores[q][0] == 0 for q in lost), scores
     outputs = "\n".join(t.get("output", "") for t in run["results"]["tests"])
     assert "raised SystemExit" in outputs and "time limit" in outputs
+
+
+@pytest.mark.parametrize(
+    "name, label", [(n, label) for n, subs in REALISTIC.items() for label, _, _ in subs]
+)
+def test_realistic_submission_loses_exactly_its_mistakes_with_the_failing_line(
+    name, label, graded_clean
+):
+    run = graded_clean[(name, label)]
+    scores = per_question(run)
+    lost = {q for q, (got, possible) in scores.items() if got < possible}
+    assert lost == run["lost"], (
+        f"{name}, {label}: expected to lose {sorted(run['lost'])}, lost {sorted(lost)}: {scores}"
+    )
+    outputs = "\n".join(t.get("output", "") for t in run["results"]["tests"])
+    failures = re.findall(r"Error at line \d+ in test (\w+):\n(.*)\n\s*(\w+): (.*)", outputs)
+    assert {q for q, _, _, _ in failures} == lost, outputs[:3000]
+    for question, line, error, message in failures:
+        assert error == "AssertionError" and len(message) > 20, (question, error, message)
+        # the line Otter shows is the test's failing line, never one of its helpers' `def` lines
+        assert not line.strip().startswith("def "), (question, line, message)
+    # every grading ends: the loop that ignores the kernel's alarm is stopped from outside
+    assert run["seconds"] < guard_limits(name)["cell_seconds"] + 240, run["seconds"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -244,9 +794,10 @@ def test_written_answers_reach_results_json_with_their_points(name, graded_clean
     output = graded_clean[(name, "solutions")]["results"].get("output", "")
     for q in questions(read_master(name)):
         if q["config"].get("manual"):
-            assert f"--- {q['config']['name']} ({q['config']['points']} points) ---" in output, output[:500]
-    # Known gap (docs/grading.md): in the clean environment the solutions' written answers come
-    # through as "(not answered)"; each question and its points do reach results.json.
+            header = f"--- {q['config']['name']} ({q['config']['points']} points) ---\n"
+            assert header in output, output[:500]
+            model = next(c.source for c in q["solution"] if c.cell_type == "markdown").strip()
+            assert header + model[:60] in output, output[:1500]
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -268,11 +819,18 @@ def test_the_plugin_is_imported_from_the_zip_not_from_this_repository(clean_pyth
         settings = dict(config["plugins"][0]["lecture_utils.otter_guard.GuardPlugin"])
         written = settings.pop("written")
         assert settings == guard_limits(name)
-        assert written == [[q["config"]["name"], q["config"]["points"]]
-                           for q in questions(read_master(name)) if q["config"].get("manual")]
+        assert written == [
+            [q["config"]["name"], q["config"]["points"]]
+            for q in questions(read_master(name))
+            if q["config"].get("manual")
+        ]
     # the clean environment really is clean: the plugin cannot come from this repository
-    probe = subprocess.run([str(clean_python), "-c", "import lecture_utils.otter_guard"],
-                           capture_output=True, text=True, cwd="/")
+    probe = subprocess.run(
+        [str(clean_python), "-c", "import lecture_utils.otter_guard"],
+        capture_output=True,
+        text=True,
+        cwd="/",
+    )
     assert probe.returncode != 0
 
 
@@ -282,7 +840,10 @@ def test_the_plugin_is_imported_from_the_zip_not_from_this_repository(clean_pyth
 
 def _student_repo_module():
     import importlib.util
-    spec = importlib.util.spec_from_file_location("student_repo", ROOT / "scripts" / "student_repo.py")
+
+    spec = importlib.util.spec_from_file_location(
+        "student_repo", ROOT / "scripts" / "student_repo.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -291,9 +852,18 @@ def _student_repo_module():
 @pytest.fixture(scope="session")
 def student_repo(tmp_path_factory):
     dest = tmp_path_factory.mktemp("student-repo") / "lvm-student"
-    done = subprocess.run(["make", "--no-print-directory", "student-repo", f"DEST={dest}",
-                           f"VENV={pathlib.Path(sys.executable).parent.parent}"],
-                          cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "student-repo",
+            f"DEST={dest}",
+            f"VENV={pathlib.Path(sys.executable).parent.parent}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return dest
 
@@ -301,26 +871,47 @@ def student_repo(tmp_path_factory):
 def test_student_repo_holds_no_master_hidden_test_or_solution(student_repo):
     files = [p for p in student_repo.rglob("*") if p.is_file()]
     rel = {p.relative_to(student_repo).as_posix() for p in files}
-    assert {"README.md", "Makefile", "requirements.txt", "pyproject.toml", "lecture_utils/data.py",
-            "data/heights.csv", "notebooks/00_start_here.ipynb"} <= rel
+    assert {
+        "README.md",
+        "Makefile",
+        "requirements.txt",
+        "pyproject.toml",
+        "lecture_utils/data.py",
+        "data/heights.csv",
+        "notebooks/00_start_here.ipynb",
+    } <= rel
     for name in NAMES:
         assert f"notebooks/exercises/student/{name}/{name}.ipynb" in rel
-        assert f"notebooks/exercises/{name}.ipynb" not in rel, "a master reached the student repository"
+        assert f"notebooks/exercises/{name}.ipynb" not in rel, (
+            "a master reached the student repository"
+        )
         assert f"notebooks/{name}.ipynb" in rel
     assert not [r for r in rel if r.endswith((".zip", "-solutions.ipynb")) or "otter_guard" in r]
+
     def read(paths):
-        return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in paths
-                         if p.suffix in (".ipynb", ".py", ".md", ".txt", ".toml", ""))
+        return "\n".join(
+            p.read_text(encoding="utf-8", errors="replace")
+            for p in paths
+            if p.suffix in (".ipynb", ".py", ".md", ".txt", ".toml", "")
+        )
+
     # Exercise notebooks and the files written for students: no solution line at all. The lecture
     # notebooks and lecture_utils are course material that shares generic lines with the
     # solutions (`x = np.asarray(x, dtype=float)`): there no whole solution block may appear.
     # (in the exercise notebooks, code cells: the prompts may name the call to make, as the masters do)
     exercise_text = read([p for p in files if p.parent == student_repo]) + "\n".join(
-        c.source for p in files if "exercises" in p.parts and p.suffix == ".ipynb"
-        for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code")
-    course_text = read([p for p in files if "exercises" not in p.parts and p.parent != student_repo])
+        c.source
+        for p in files
+        if "exercises" in p.parts and p.suffix == ".ipynb"
+        for c in nbformat.read(p, as_version=4).cells
+        if c.cell_type == "code"
+    )
+    course_text = read(
+        [p for p in files if "exercises" not in p.parts and p.parent != student_repo]
+    )
     text = exercise_text + course_text
     from test_exercises import hidden_test_names, solution_lines
+
     for name in NAMES:
         master = read_master(name)
         leaked = [ln for ln in solution_lines(master) if ln in exercise_text]
@@ -331,7 +922,9 @@ def test_student_repo_holds_no_master_hidden_test_or_solution(student_repo):
                 if block and block.group(1).count("\n") >= 2:
                     lines = [ln.strip() for ln in block.group(1).splitlines() if ln.strip()]
                     squeezed = re.sub(r"\s+", " ", course_text)
-                    assert " ".join(lines) not in squeezed, f"{name}: a solution block in the course material"
+                    assert " ".join(lines) not in squeezed, (
+                        f"{name}: a solution block in the course material"
+                    )
         hidden = [h for h in hidden_test_names(master) if h in text]
         assert not hidden, f"{name}: hidden tests in the student repository: {hidden}"
     assert "BEGIN SOLUTION" not in text and "BEGIN TESTS" not in text
@@ -347,8 +940,13 @@ def test_student_repo_refuses_a_folder_inside_this_repository():
 def test_student_repo_sets_up_and_runs_a_public_check(student_repo):
     # The Makefile's set-up (make setup: what `make lab` does before starting JupyterLab), with
     # pip's shared cache; then one public check of exercise 02 with a correct answer.
-    done = subprocess.run(["make", "--no-print-directory", "setup", f"PYTHON={sys.executable}"],
-                          cwd=student_repo, capture_output=True, text=True, timeout=1500)
+    done = subprocess.run(
+        ["make", "--no-print-directory", "setup", f"PYTHON={sys.executable}"],
+        cwd=student_repo,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     python = student_repo / ".venv" / "bin" / "python"
     master = read_master("02_heights_and_gender")
@@ -364,15 +962,31 @@ def test_student_repo_sets_up_and_runs_a_public_check(student_repo):
         "print('public check passed')\n"
     )
     work = student_repo / "notebooks" / "exercises" / "student" / "02_heights_and_gender"
-    done = subprocess.run([str(python), "-c", script], cwd=work, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0 and "public check passed" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+    done = subprocess.run(
+        [str(python), "-c", script], cwd=work, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0 and "public check passed" in done.stdout, (
+        done.stdout[-2000:] + done.stderr[-2000:]
+    )
     assert str(student_repo) in python.as_posix()  # the student repository's own venv
 
 
 def test_otter_assign_by_hand_on_a_master_stops_with_one_line_pointing_to_make_exercises(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "otter", "assign", f"{NAMES[1]}.ipynb",
-                           str(tmp_path / "out"), "--no-run-tests"],
-                          cwd=build_exercises.EXERCISES, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "otter",
+            "assign",
+            f"{NAMES[1]}.ipynb",
+            str(tmp_path / "out"),
+            "--no-run-tests",
+        ],
+        cwd=build_exercises.EXERCISES,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 1
     lines = [ln for ln in (done.stdout + done.stderr).splitlines() if ln.strip()]
     assert len(lines) == 1 and "make exercises" in lines[0], lines[-5:]
@@ -385,32 +999,80 @@ def test_otter_assign_by_hand_on_a_master_stops_with_one_line_pointing_to_make_e
 
 def test_guard_settings_are_checked():
     from lecture_utils import otter_guard
+
     assert otter_guard.GuardPlugin("x.ipynb", {}, {})._limits() == otter_guard.DEFAULTS
-    for bad in ({"cell_seconds": 0}, {"test_seconds": "10"}, {"output_chars": True}, {"cell_second": 5}):
+    for bad in (
+        {"cell_seconds": 0},
+        {"test_seconds": "10"},
+        {"output_chars": True},
+        {"cell_second": 5},
+    ):
         with pytest.raises(ValueError, match="otter_guard"):
             otter_guard.GuardPlugin("x.ipynb", {}, bad)._limits()
 
 
 def test_written_answers_are_collected_in_order_with_their_points():
     from lecture_utils import otter_guard
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("prompt"),
-        nbformat.v4.new_markdown_cell("My answer: the SDs are close.", metadata={"tags": ["otter_answer_cell"]}),
-        nbformat.v4.new_markdown_cell("_Type your answer here, replacing this text._",
-                                      metadata={"tags": ["otter_answer_cell"]}),
-    ])
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("prompt"),
+            nbformat.v4.new_markdown_cell(
+                "My answer: the SDs are close.", metadata={"tags": ["otter_answer_cell"]}
+            ),
+            nbformat.v4.new_markdown_cell(
+                "_Type your answer here, replacing this text._",
+                metadata={"tags": ["otter_answer_cell"]},
+            ),
+        ]
+    )
     text = otter_guard.written_answers(nb, [["q5", 2], ["q6", 3]])
     assert "--- q5 (2 points) ---\nMy answer: the SDs are close." in text
     assert "--- q6 (3 points) ---\n(not answered)" in text
     assert otter_guard.written_answers(nb, []) == ""
 
 
+def test_guard_cell_caps_memory_and_restores_builtins_after_each_cell():
+    script = r"""
+import builtins, resource
+from IPython.core.interactiveshell import InteractiveShell
+from lecture_utils import otter_guard
+shell = InteractiveShell.instance()
+limits = dict(otter_guard.DEFAULTS, memory_mb=700)
+shell.run_cell(otter_guard.GUARD_CELL.replace("__LIMITS__", repr(limits))).raise_error()
+assert resource.getrlimit(resource.RLIMIT_DATA)[0] == 700 * 2**20
+result = shell.run_cell("import itertools\nn = len(list(itertools.product([0, 1], repeat=100)))")
+assert isinstance(result.error_in_exec, MemoryError), result.error_in_exec
+original = builtins.isinstance
+shell.run_cell("import builtins\nbuiltins.isinstance = lambda obj, cls: True")
+assert builtins.isinstance is original
+print("guarded")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: __import__("resource").setrlimit(
+            __import__("resource").RLIMIT_DATA, (4 * 2**30, 4 * 2**30)
+        ),
+    )
+    assert done.returncode == 0 and "guarded" in done.stdout, (
+        done.stdout[-2000:] + done.stderr[-3000:]
+    )
+
+
 def test_guard_cells_are_valid_python_and_the_digest_sees_every_change(tmp_path):
     import ast
+
     from lecture_utils import otter_guard
+
     ast.parse(otter_guard.GUARD_CELL.replace("__LIMITS__", repr(otter_guard.DEFAULTS)))
-    ast.parse(otter_guard.RESTORE_CELL.replace("__OTTER_STATE__", "s").replace("__FILES__", "{}")
-              .replace("__LIMITS__", "{}"))
+    ast.parse(
+        otter_guard.RESTORE_CELL.replace("__OTTER_STATE__", "s")
+        .replace("__FILES__", "{}")
+        .replace("__LIMITS__", "{}")
+    )
     (tmp_path / "tests").mkdir()
     (tmp_path / "data").mkdir()
     (tmp_path / "tests" / "q1.py").write_text("x = 1\n")
