@@ -612,7 +612,7 @@ def test_export_cell_writes_one_zip_per_notebook_without_a_second_kernel(name):
 
 
 def test_statistical_checks_fail_a_correct_sampler_less_than_once_in_a_thousand():
-    """The sampling checks of 02 q1 and 04 q1, replayed over 100 000 seeds with the exact
+    """The sampling checks of 02 q1, 04 q1 and 05 q5–q6, replayed over 100 000 seeds with the exact
     distributions of the statistics they test (binomial counts, normal means, and sample SDs
     through sigma * sqrt(chi2(n - 1) / n)): a correct sampler fails fewer than 0.1 % of them."""
     import numpy as np
@@ -645,4 +645,18 @@ def test_statistical_checks_fail_a_correct_sampler_less_than_once_in_a_thousand(
     # 04 q1, hidden: SD of z_1 over 2000 runs with sigma = 3, within 0.35 of 3 sqrt(2)
     bad = np.abs(sample_sd(3 * np.sqrt(2), 2000) - 3 * np.sqrt(2)) >= 0.35
     failures["04 q1 hidden start spread"] = bad.mean()
+    # 05 q5, hidden: two sample correlations of 100 000 simulated elections, each within 0.015 of
+    # the formula (Fisher: atanh(r) ~ N(atanh(rho), 1 / (n - 3)))
+    bad = np.zeros(m, dtype=bool)
+    for rho in (6.25 / 15.25, 4.0 / 15.25):
+        r = np.tanh(rng.normal(np.arctanh(rho), 1 / np.sqrt(100_000 - 3), m))
+        bad |= np.abs(r - rho) >= 0.015
+    failures["05 q5 hidden simulated correlations"] = bad.mean()
+    # 05 q6, hidden: P(Clinton >= 270) from 20 000 simulations at each of 7 values of sigma_delta,
+    # within 0.02 of constants from 400 000 simulations (whose own error counts too)
+    bad = np.zeros(m, dtype=bool)
+    for p in (1.0, 0.99911, 0.9501, 0.7978, 0.66235, 0.58324, 0.52708):
+        reference = rng.binomial(400_000, p, m) / 400_000
+        bad |= np.abs(rng.binomial(20_000, p, m) / 20_000 - reference) >= 0.02
+    failures["05 q6 hidden P(win) by sigma_delta"] = bad.mean()
     assert all(rate < 1e-3 for rate in failures.values()), failures

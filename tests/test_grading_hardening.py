@@ -17,7 +17,7 @@ Per exercise these submissions are graded, in parallel, with one shared zip:
   ``tests/`` into one that passes, overwrite the data, and replace ``np.allclose``,
   ``np.isclose``, ``abs`` and ``isinstance``. It must lose exactly the two broken questions and
   those that use their answers, and grading must end in bounded time with results;
-- for 01, 02 and 06, realistic submissions (:data:`REALISTIC`): correct answers written another
+- for 01–06, realistic submissions (:data:`REALISTIC`): correct answers written another
   way (loops, lists, float32, scipy instead of the formulas, other uses of ``rng``), which get
   full marks, and notebooks of typical mistakes, one per question (variance passed as the scale,
   no log space, ``sys.exit`` for bad input, an off-by-one in the log-likelihoods...), which lose
@@ -189,7 +189,7 @@ def hostile(solutions: nbformat.NotebookNode, name: str) -> tuple[nbformat.Noteb
 REALISTIC: dict[str, list[tuple[str, dict[str, str], set[str]]]] = {
     "01_bayesian_inference_recap": [
         (
-            "alternative: lists, scipy.optimize, float32, ppf array",
+            "alternative: lists, scipy.optimize, float32, ppf array, loops, predictions as text",
             {
                 "def beta_posterior(": (
                     "def beta_posterior(a, b, k, n):\n"
@@ -215,8 +215,8 @@ REALISTIC: dict[str, list[tuple[str, dict[str, str], set[str]]]] = {
                     "q3_interval = post.ppf([0.025, 0.975])\n"
                 ),
                 "def normal_posterior(": (
-                    "def normal_posterior(mu0, tau0, sigma, x):\n"
-                    "    prec, num = 1 / tau0 ** 2, mu0 / tau0 ** 2\n"
+                    "def normal_posterior(m0, s0, sigma, x):\n"
+                    "    prec, num = 1 / s0 ** 2, m0 / s0 ** 2\n"
                     "    for xi in x:\n"
                     "        prec += 1 / sigma ** 2\n"
                     "        num += xi / sigma ** 2\n"
@@ -224,11 +224,22 @@ REALISTIC: dict[str, list[tuple[str, dict[str, str], set[str]]]] = {
                     "q4_women = list(heights[heights.sex == 'Female'].height[:10])\n"
                     "q4_mean, q4_sd = normal_posterior(65, 3, 3, q4_women)\n"
                 ),
+                "def variance_posterior(": (
+                    "def variance_posterior(alpha, beta, mu, x):\n"
+                    "    ss = 0.0\n"
+                    "    for xi in x:\n"
+                    "        ss += (xi - mu) ** 2\n"
+                    "    return [alpha + len(x) / 2, beta + ss / 2]\n\n"
+                    "q6_women = list(heights[heights.sex == 'Female'].height[:20])\n"
+                    "a_n, b_n = variance_posterior(3, 20, 65, q6_women)\n"
+                    "q6_mean = stats.invgamma(a_n, scale=b_n).mean()\n"
+                ),
+                "q7_sd_factor = 2": "q7_sd_factor = '2'\nq7_one_more = ' Down'\n",
             },
             set(),
         ),
         (
-            "mistakes: sys.exit for a bad k, the variance for the SD",
+            "mistakes: sys.exit for a bad k, the variance for the SD, alpha + n, a prediction the wrong way",
             {
                 "def beta_posterior(": (
                     "def beta_posterior(a, b, k, n):\n"
@@ -238,31 +249,41 @@ REALISTIC: dict[str, list[tuple[str, dict[str, str], set[str]]]] = {
                     "    return float(a + k), float(b + n - k)\n"
                 ),
                 "def normal_posterior(": (
-                    "def normal_posterior(mu0, tau0, sigma, x):\n"
+                    "def normal_posterior(m0, s0, sigma, x):\n"
                     "    x = np.asarray(x, dtype=float)\n"
-                    "    precision = 1 / tau0**2 + x.size / sigma**2\n"
-                    "    return float((mu0 / tau0**2 + x.sum() / sigma**2) / precision), float(1 / precision)\n\n"
+                    "    precision = 1 / s0**2 + x.size / sigma**2\n"
+                    "    return float((m0 / s0**2 + x.sum() / sigma**2) / precision), float(1 / precision)\n\n"
                     "q4_women = heights.loc[heights['sex'] == 'Female', 'height'].head(10).to_numpy()\n"
                     "q4_mean, q4_sd = normal_posterior(65, 3, 3, q4_women)\n"
                 ),
+                "def variance_posterior(": (
+                    "def variance_posterior(alpha, beta, mu, x):\n"
+                    "    x = np.asarray(x, dtype=float)\n"
+                    "    return alpha + x.size, beta + np.sum((x - mu) ** 2) / 2\n\n"
+                    "q6_women = heights.loc[heights['sex'] == 'Female', 'height'].head(20).to_numpy()\n"
+                    "a_n, b_n = variance_posterior(3, 20, 65, q6_women)\n"
+                    "q6_mean = b_n / (a_n - 1)\n"
+                ),
+                "q7_sd_factor = 2": "q7_sd_factor = 2\nq7_one_more = 'up'\n",
             },
-            {"q1", "q4"},
+            {"q1", "q4", "q6", "q7"},
         ),
     ],
     "02_heights_and_gender": [
         (
-            "alternative: loops, lists, math, rng one draw at a time",
+            "alternative: loops, lists, math, rng one draw at a time, a quadratic formula by hand",
             {
                 "def sample_heights(": (
                     "import math\n"
-                    "def sample_heights(n, pi, mu0, mu1, sigma, rng):\n"
+                    "def sample_heights(n, theta, rng):\n"
+                    "    mu0, mu1, var, pi = theta\n"
                     "    xs, zs = [], []\n"
                     "    for i in range(n):\n"
                     "        z = 1 if rng.random() < pi else 0\n"
                     "        zs.append(z)\n"
-                    "        xs.append(rng.normal(mu1 if z else mu0, sigma))\n"
+                    "        xs.append(rng.normal(mu1 if z else mu0, math.sqrt(var)))\n"
                     "    return np.array(xs), np.array(zs)\n\n"
-                    "q1_sample = sample_heights(1000, 0.5, 64.0, 69.5, 3.0, np.random.default_rng(SEED))\n"
+                    "q1_sample = sample_heights(1000, [64.0, 69.5, 9.0, 0.5], np.random.default_rng(SEED))\n"
                 ),
                 "def mle_from_labels(": (
                     "def mle_from_labels(x, z):\n"
@@ -272,70 +293,128 @@ REALISTIC: dict[str, list[tuple[str, dict[str, str], set[str]]]] = {
                     "        c[int(zi)] += 1\n"
                     "    mu = [s[0] / c[0], s[1] / c[1]]\n"
                     "    ss = sum((xi - mu[int(zi)]) ** 2 for xi, zi in zip(x, z))\n"
-                    "    return [c[1] / len(x), mu[0], mu[1], math.sqrt(ss / len(x))]\n\n"
+                    "    return [mu[0], mu[1], ss / len(x), c[1] / len(x)]\n\n"
                     "q2_theta = mle_from_labels(list(x_all), list(z_all))\n"
                 ),
                 "def posterior_male(": (
-                    "def posterior_male(x, pi, mu0, mu1, sigma):\n"
+                    "def posterior_male(x, theta):\n"
+                    "    mu0, mu1, var, pi = theta\n"
                     "    out = []\n"
                     "    for xi in x:\n"
-                    "        t = math.log(pi / (1 - pi)) + ((xi - mu0) ** 2 - (xi - mu1) ** 2) / (2 * sigma ** 2)\n"
+                    "        t = math.log(pi / (1 - pi)) + ((xi - mu0) ** 2 - (xi - mu1) ** 2) / (2 * var)\n"
                     "        out.append(1 / (1 + math.exp(-t)) if t > -700 else 0.0)\n"
                     "    return out\n"
                 ),
                 "q4_accuracy =": (
-                    "p = posterior_male(x_all, *q2_theta)\n"
+                    "p = posterior_male(x_all, q2_theta)\n"
                     "q4_accuracy = sum(int((pi_ > 0.5) == (zi == 1)) for pi_, zi in zip(p, z_all)) / len(p)\n"
-                    "q4_p70 = posterior_male([70.0], *q2_theta)[0]\n"
+                    "q4_p70 = posterior_male([70.0], q2_theta)[0]\n"
+                ),
+                "def mle_per_sex(": (
+                    "def mle_per_sex(x, z):\n"
+                    "    df = pd.DataFrame({'x': x, 'z': z})\n"
+                    "    g = df.groupby('z')['x']\n"
+                    "    m, v = g.mean(), g.var(ddof=0)\n"
+                    "    return m[0], m[1], v[0], v[1], df['z'].mean()\n\n"
+                    "def fifty_fifty_heights(theta):\n"
+                    "    mu0, mu1, v0, v1, pi = theta\n"
+                    "    a = 0.5 / v0 - 0.5 / v1\n"
+                    "    b = mu1 / v1 - mu0 / v0\n"
+                    "    c = math.log(pi / (1 - pi)) - 0.5 * math.log(v1 / v0) - mu1 ** 2 / (2 * v1) + mu0 ** 2 / (2 * v0)\n"
+                    "    if a == 0:\n"
+                    "        return [-c / b]\n"
+                    "    d = b * b - 4 * a * c\n"
+                    "    if d < 0:\n"
+                    "        return []\n"
+                    "    return sorted([(-b - math.sqrt(d)) / (2 * a), (-b + math.sqrt(d)) / (2 * a)])\n\n"
+                    "q6_theta = mle_per_sex(x_all, z_all)\n"
+                    "q6_points = fifty_fifty_heights(q6_theta)\n"
+                ),
+                "q7_more_men =": (
+                    "q7_more_men = 'Down'\nq7_wider = 'down '\nq7_wider_balanced = 'Unchanged'\n"
                 ),
             },
             set(),
         ),
         (
-            "alternative: scipy.stats with random_state=rng, float32, logsumexp, bool z",
+            "alternative: scipy.stats with random_state=rng, float32, logsumexp, bool z, polynomial roots",
             {
                 "def sample_heights(": (
-                    "def sample_heights(n, pi, mu0, mu1, sigma, rng):\n"
+                    "def sample_heights(n, theta, rng):\n"
+                    "    mu0, mu1, var, pi = theta\n"
                     "    z = stats.bernoulli.rvs(pi, size=n, random_state=rng).astype(bool)\n"
-                    "    x = stats.norm.rvs(loc=np.where(z, mu1, mu0), scale=sigma, random_state=rng)\n"
+                    "    x = stats.norm.rvs(loc=np.where(z, mu1, mu0), scale=np.sqrt(var), random_state=rng)\n"
                     "    return x.astype(np.float32), z\n\n"
-                    "q1_sample = sample_heights(1000, 0.5, 64.0, 69.5, 3.0, np.random.default_rng(SEED))\n"
+                    "q1_sample = sample_heights(1000, np.array([64.0, 69.5, 9.0, 0.5]), np.random.default_rng(SEED))\n"
                 ),
                 "def mle_from_labels(": (
                     "def mle_from_labels(x, z):\n"
                     "    x = np.asarray(x, dtype=np.float32); z = np.asarray(z).astype(bool)\n"
                     "    mu0, mu1 = x[~z].mean(), x[z].mean()\n"
                     "    resid = np.concatenate([x[~z] - mu0, x[z] - mu1])\n"
-                    "    return z.mean(dtype=np.float32), mu0, mu1, np.sqrt(np.mean(resid ** 2))\n\n"
+                    "    return np.array([mu0, mu1, np.mean(resid ** 2), z.mean(dtype=np.float32)])\n\n"
                     "q2_theta = mle_from_labels(x_all, z_all)\n"
                 ),
                 "def posterior_male(": (
-                    "def posterior_male(x, pi, mu0, mu1, sigma):\n"
+                    "def posterior_male(x, theta):\n"
+                    "    mu0, mu1, var, pi = theta\n"
                     "    x = np.asarray(x, dtype=np.float32)\n"
-                    "    lj = np.stack([np.log(1 - pi) + stats.norm.logpdf(x, mu0, sigma),\n"
-                    "                   np.log(pi) + stats.norm.logpdf(x, mu1, sigma)])\n"
+                    "    sd = np.sqrt(var)\n"
+                    "    lj = np.stack([np.log(1 - pi) + stats.norm.logpdf(x, mu0, sd),\n"
+                    "                   np.log(pi) + stats.norm.logpdf(x, mu1, sd)])\n"
                     "    return np.exp(lj[1] - special.logsumexp(lj, axis=0)).astype(np.float32)\n"
+                ),
+                "def mle_per_sex(": (
+                    "def mle_per_sex(x, z):\n"
+                    "    x = np.asarray(x, dtype=np.float32); z = np.asarray(z).astype(bool)\n"
+                    "    return x[~z].mean(), x[z].mean(), x[~z].var(), x[z].var(), z.mean()\n\n"
+                    "def fifty_fifty_heights(theta):\n"
+                    "    mu0, mu1, v0, v1, pi = (float(t) for t in theta)\n"
+                    "    c = np.log(pi / (1 - pi)) - 0.5 * np.log(v1 / v0) - mu1**2 / (2 * v1) + mu0**2 / (2 * v0)\n"
+                    "    r = np.polynomial.Polynomial([c, mu1 / v1 - mu0 / v0, 0.5 / v0 - 0.5 / v1]).roots()\n"
+                    "    return np.sort(r[np.abs(np.imag(r)) < 1e-9].real)\n\n"
+                    "q6_theta = mle_per_sex(x_all, z_all)\n"
+                    "q6_points = fifty_fifty_heights(q6_theta)\n"
                 ),
             },
             set(),
         ),
         (
-            "mistakes: the variance as the scale, no log space",
+            "mistakes: the variance as the scale, no log space, a formula that divides by zero, a prediction the wrong way",
             {
                 "def sample_heights(": (
-                    "def sample_heights(n, pi, mu0, mu1, sigma, rng):\n"
+                    "def sample_heights(n, theta, rng):\n"
+                    "    mu0, mu1, var, pi = theta\n"
                     "    z = (rng.random(n) < pi).astype(int)\n"
-                    "    return rng.normal(np.where(z == 1, mu1, mu0), sigma ** 2), z\n\n"
-                    "q1_sample = sample_heights(1000, 0.5, 64.0, 69.5, 3.0, np.random.default_rng(SEED))\n"
+                    "    return rng.normal(np.where(z == 1, mu1, mu0), var), z\n\n"
+                    "q1_sample = sample_heights(1000, (64.0, 69.5, 9.0, 0.5), np.random.default_rng(SEED))\n"
                 ),
                 "def posterior_male(": (
-                    "def posterior_male(x, pi, mu0, mu1, sigma):\n"
-                    "    p1 = pi * stats.norm.pdf(x, mu1, sigma)\n"
-                    "    p0 = (1 - pi) * stats.norm.pdf(x, mu0, sigma)\n"
+                    "def posterior_male(x, theta):\n"
+                    "    mu0, mu1, var, pi = theta\n"
+                    "    p1 = pi * stats.norm.pdf(x, mu1, np.sqrt(var))\n"
+                    "    p0 = (1 - pi) * stats.norm.pdf(x, mu0, np.sqrt(var))\n"
                     "    return p1 / (p1 + p0)\n"
                 ),
+                "def mle_per_sex(": (
+                    "def mle_per_sex(x, z):\n"
+                    "    x, z = np.asarray(x, dtype=float), np.asarray(z)\n"
+                    "    return x[z == 0].mean(), x[z == 1].mean(), x[z == 0].var(), x[z == 1].var(), z.mean()\n\n"
+                    "def fifty_fifty_heights(theta):\n"
+                    "    mu0, mu1, v0, v1, pi = theta\n"
+                    "    a = 0.5 / v0 - 0.5 / v1\n"
+                    "    b = mu1 / v1 - mu0 / v0\n"
+                    "    c = np.log(pi / (1 - pi)) - 0.5 * np.log(v1 / v0) - mu1**2 / (2 * v1) + mu0**2 / (2 * v0)\n"
+                    "    d = np.sqrt(b * b - 4 * a * c)\n"
+                    "    return np.sort([(-b - d) / (2 * a), (-b + d) / (2 * a)])\n\n"
+                    "q6_theta = mle_per_sex(x_all, z_all)\n"
+                    "q6_points = fifty_fifty_heights(q6_theta)\n"
+                ),
+                "q7_more_men =": (
+                    "q7_more_men = 'up'\nq7_wider = 'down'\nq7_wider_balanced = 'unchanged'\n"
+                ),
             },
-            {"q1", "q3"},
+            {"q1", "q3", "q6", "q7"},
         ),
         (
             "hostile: a loop that ignores the kernel's alarm; isinstance replaced",
@@ -348,6 +427,184 @@ REALISTIC: dict[str, list[tuple[str, dict[str, str], set[str]]]] = {
             set(),
         ),
     ],
+    "03_graphical_models": [
+        (
+            "alternative: loops and math, lists, one draw at a time, numpy booleans",
+            {
+                "def log_joint_heights(": (
+                    "import math\n"
+                    "def log_joint_heights(x, z, theta):\n"
+                    "    mu0, mu1, var, pi = theta\n"
+                    "    total = 0.0\n"
+                    "    for xi, zi in zip(x, z):\n"
+                    "        mu, w = (mu1, pi) if zi == 1 else (mu0, 1 - pi)\n"
+                    "        total += math.log(w) - 0.5 * math.log(2 * math.pi * var) - (xi - mu) ** 2 / (2 * var)\n"
+                    "    return total\n\n"
+                    "q1_log_joint = log_joint_heights(list(x_all), list(z_all), [64, 69.5, 12.25, 0.5])\n"
+                ),
+                "def sample_schools(": (
+                    "def sample_schools(mu, tau, sigma, n_schools, n_students, rng):\n"
+                    "    theta = np.array([rng.normal(mu, tau) for _ in range(n_schools)])\n"
+                    "    y = np.array([[rng.normal(t, sigma) for _ in range(n_students)] for t in theta])\n"
+                    "    return theta, y\n"
+                ),
+                "def count_free_parameters(": (
+                    "def count_free_parameters(T, K):\n"
+                    "    full = 1\n"
+                    "    for _ in range(T):\n"
+                    "        full *= K\n"
+                    "    return dict(full=full - 1, chain=K - 1 + (T - 1) * (K * K - K))\n"
+                ),
+                "def poisson_mixture_loglik(": (
+                    "def poisson_mixture_loglik(x, weights, rates):\n"
+                    "    total = 0.0\n"
+                    "    for xi in x:\n"
+                    "        terms = [math.log(w) + xi * math.log(lam) - lam - math.lgamma(xi + 1)\n"
+                    "                 for w, lam in zip(weights, rates)]\n"
+                    "        m = max(terms)\n"
+                    "        total += m + math.log(sum(math.exp(t - m) for t in terms))\n"
+                    "    return total\n"
+                ),
+                "q6_independent =": (
+                    "q6_independent = dict(a=np.True_, b=False, c=np.bool_(False), d=True, e=False, f=True)\n"
+                ),
+            },
+            set(),
+        ),
+        (
+            "mistakes: the variance as the SD, no log space, explaining away missed",
+            {
+                "def log_joint_heights(": (
+                    "def log_joint_heights(x, z, theta):\n"
+                    "    mu0, mu1, var, pi = theta\n"
+                    "    x, z = np.asarray(x, dtype=float), np.asarray(z)\n"
+                    "    return float(np.sum(np.where(z == 1, np.log(pi), np.log(1 - pi))\n"
+                    "                        + stats.norm.logpdf(x, np.where(z == 1, mu1, mu0), var)))\n\n"
+                    "q1_log_joint = log_joint_heights(x_all, z_all, (64.0, 69.5, 12.25, 0.5))\n"
+                ),
+                "def poisson_mixture_loglik(": (
+                    "def poisson_mixture_loglik(x, weights, rates):\n"
+                    "    p = np.asarray(weights) * stats.poisson.pmf(np.asarray(x)[:, None], np.asarray(rates))\n"
+                    "    return float(np.sum(np.log(p.sum(axis=1))))\n"
+                ),
+                "q6_independent =": (
+                    "q6_independent = {'a': True, 'b': False, 'c': True, 'd': True, 'e': False, 'f': True}\n"
+                ),
+            },
+            {"q1", "q5", "q6"},
+        ),
+    ],
+    "04_fish_hmm": [
+        (
+            "alternative: smoothing in probability space without forward_filter, lists, loops, 'A'",
+            {
+                "def smooth(": (
+                    "def smooth(x, start_prob, trans_mat, rates):\n"
+                    "    A = np.asarray(trans_mat, dtype=float)\n"
+                    "    B = np.exp(stats.poisson.logpmf(np.asarray(x)[:, None], np.asarray(rates, dtype=float)[None, :]))\n"
+                    "    T, K = B.shape\n"
+                    "    alpha = np.zeros((T, K))\n"
+                    "    a = np.asarray(start_prob) * B[0]\n"
+                    "    alpha[0] = a / a.sum()\n"
+                    "    for t in range(1, T):\n"
+                    "        a = (alpha[t - 1] @ A) * B[t]\n"
+                    "        alpha[t] = a / a.sum()\n"
+                    "    beta, out = np.ones(K), np.zeros((T, K))\n"
+                    "    out[-1] = alpha[-1]\n"
+                    "    for t in range(T - 2, -1, -1):\n"
+                    "        beta = A @ (B[t + 1] * beta)\n"
+                    "        beta = beta / beta.sum()\n"
+                    "        g = alpha[t] * beta\n"
+                    "        out[t] = g / g.sum()\n"
+                    "    return out.tolist()\n"
+                ),
+                "q6_prediction = ": 'q6_prediction = "A"\n',
+                "q6_filtered_sd = ": (
+                    "f = np.asarray(forward_filter(fish_counts, fish_start, fish_trans, fish_rates)[0])\n"
+                    "s = np.asarray(smooth(fish_counts, fish_start, fish_trans, fish_rates))\n"
+                    "q6_filtered_sd = [np.sqrt(np.average((fish_grid - row @ fish_grid) ** 2, weights=row)) for row in f]\n"
+                    "q6_smoothed_sd = [np.sqrt(np.average((fish_grid - row @ fish_grid) ** 2, weights=row)) for row in s]\n"
+                ),
+                "def lambda_m_step(": (
+                    "def lambda_m_step(x, effort, smoothed, grid):\n"
+                    "    num = sum(float(v) for v in x)\n"
+                    "    den = 0.0\n"
+                    "    for e, row in zip(effort, smoothed):\n"
+                    "        den += e * sum(p * s for p, s in zip(row, grid))\n"
+                    "    return num / den\n"
+                ),
+            },
+            set(),
+        ),
+        (
+            "mistakes: smoothing that underflows on long series, the effort ignored, a wrong "
+            "prediction",
+            {
+                "def smooth(": (
+                    "def smooth(x, start_prob, trans_mat, rates):\n"
+                    "    A = np.asarray(trans_mat, dtype=float)\n"
+                    "    B = stats.poisson.pmf(np.asarray(x)[:, None], np.asarray(rates, dtype=float)[None, :])\n"
+                    "    filtered, _ = forward_filter(x, start_prob, trans_mat, rates)\n"
+                    "    beta = np.ones_like(filtered)\n"
+                    "    for t in range(len(x) - 2, -1, -1):\n"
+                    "        beta[t] = A @ (B[t + 1] * beta[t + 1])  # never rescaled\n"
+                    "    g = filtered * beta\n"
+                    "    return g / g.sum(axis=1, keepdims=True)\n"
+                ),
+                "q6_prediction = ": 'q6_prediction = "d"\n',
+                "def lambda_m_step(": (
+                    "def lambda_m_step(x, effort, smoothed, grid):\n"
+                    "    return float(np.sum(x) / np.sum(np.asarray(smoothed) @ np.asarray(grid)))\n"
+                ),
+            },
+            {"q5", "q6", "q7"},
+        ),
+    ],
+    "05_election_forecasting": [
+        (
+            "alternative: correlations from a covariance matrix, a multivariate-normal simulation, "
+            "lists, ' C '",
+            {
+                "def error_correlation(": (
+                    "def error_correlation(national_sd, region_sd, state_sd, same_region):\n"
+                    "    # parts: delta, gamma_A, gamma_B, b_1, b_2\n"
+                    "    load = np.array([[1, 1, 0, 1, 0], [1, int(same_region), int(not same_region), 0, 1]], dtype=float)\n"
+                    "    sds = np.array([national_sd, region_sd, region_sd, state_sd, state_sd], dtype=float)\n"
+                    "    cov = load @ np.diag(sds**2) @ load.T\n"
+                    "    return cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1])\n"
+                ),
+                "q5_rng = ": (
+                    "q5_rng = np.random.default_rng(SEED)\n"
+                    "v, c_same, c_diff = 4 + 2.25 + 9, 4 + 2.25, 4.0\n"
+                    "cov = np.array([[v, c_same, c_diff], [c_same, v, c_diff], [c_diff, c_diff, v]])\n"
+                    "e = q5_rng.multivariate_normal(np.zeros(3), cov, size=100_000)\n"
+                    "q5_simulated_corr = (np.corrcoef(e[:, 0], e[:, 1])[0, 1], np.corrcoef(e[:, 0], e[:, 2])[0, 1])\n"
+                ),
+                "q6_prediction = ": 'q6_prediction = " C "\n',
+                "q6_sds = ": (
+                    "q6_sds = [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 50.0]\n"
+                    "q6_rng = np.random.default_rng(SEED)\n"
+                    "q6_p_clinton = []\n"
+                    "for sd in q6_sds:\n"
+                    "    sims = simulate_margins(q1_averages['margin'].to_numpy(), q1_averages['se'].to_numpy(), 20_000, q6_rng, national_sd=sd)\n"
+                    "    q6_p_clinton.append(float(np.mean(clinton_electoral_votes(sims, q3_ev) >= 270)))\n"
+                ),
+            },
+            set(),
+        ),
+        (
+            "mistakes: correlations from SDs instead of variances, a wrong prediction",
+            {
+                "def error_correlation(": (
+                    "def error_correlation(national_sd, region_sd, state_sd, same_region):\n"
+                    "    shared = national_sd + (region_sd if same_region else 0.0)\n"
+                    "    return shared / (national_sd + region_sd + state_sd)\n"
+                ),
+                "q6_prediction = ": 'q6_prediction = "b"\n',
+            },
+            {"q5", "q6"},
+        ),
+    ],
     "06_em_algorithm": [
         (
             "alternative: pure Python loops and lists",
@@ -357,23 +614,23 @@ REALISTIC: dict[str, list[tuple[str, dict[str, str], set[str]]]] = {
                     "def n_terms(n):\n"
                     "    return 1 << n\n\n"
                     "def brute_force_loglik(x, theta):\n"
-                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    mu0, mu1, var, pi = theta\n"
                     "    total = 0.0\n"
                     "    for z in itertools.product([0, 1], repeat=len(x)):\n"
                     "        p = 1.0\n"
                     "        for xi, zi in zip(x, z):\n"
                     "            mu = mu1 if zi else mu0\n"
-                    "            p *= (pi if zi else 1 - pi) * math.exp(-(xi - mu) ** 2 / (2 * sigma ** 2)) / math.sqrt(2 * math.pi * sigma ** 2)\n"
+                    "            p *= (pi if zi else 1 - pi) * math.exp(-(xi - mu) ** 2 / (2 * var)) / math.sqrt(2 * math.pi * var)\n"
                     "        total += p\n"
                     "    return math.log(total)\n"
                 ),
                 "def e_step(": (
                     "def e_step(x, theta):\n"
-                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    mu0, mu1, var, pi = theta\n"
                     "    rows = []\n"
                     "    for xi in x:\n"
-                    "        a = math.log(1 - pi) - (xi - mu0) ** 2 / (2 * sigma ** 2)\n"
-                    "        b = math.log(pi) - (xi - mu1) ** 2 / (2 * sigma ** 2)\n"
+                    "        a = math.log(1 - pi) - (xi - mu0) ** 2 / (2 * var)\n"
+                    "        b = math.log(pi) - (xi - mu1) ** 2 / (2 * var)\n"
                     "        m = max(a, b)\n"
                     "        s = math.exp(a - m) + math.exp(b - m)\n"
                     "        rows.append([math.exp(a - m) / s, math.exp(b - m) / s])\n"
@@ -386,26 +643,26 @@ REALISTIC: dict[str, list[tuple[str, dict[str, str], set[str]]]] = {
                     "    mu0 = sum(r[0] * xi for r, xi in zip(resp, x)) / n0\n"
                     "    mu1 = sum(r[1] * xi for r, xi in zip(resp, x)) / n1\n"
                     "    var = sum(r[0] * (xi - mu0) ** 2 + r[1] * (xi - mu1) ** 2 for r, xi in zip(resp, x)) / n\n"
-                    "    return [n1 / n, mu0, mu1, math.sqrt(var)]\n"
+                    "    return [mu0, mu1, var, n1 / n]\n"
                 ),
                 "def log_likelihood(": (
                     "def log_likelihood(x, theta):\n"
-                    "    pi, mu0, mu1, sigma = theta\n"
-                    "    c = -0.5 * math.log(2 * math.pi * sigma ** 2)\n"
+                    "    mu0, mu1, var, pi = theta\n"
+                    "    c = -0.5 * math.log(2 * math.pi * var)\n"
                     "    total = 0.0\n"
                     "    for xi in x:\n"
-                    "        a = math.log(1 - pi) + c - (xi - mu0) ** 2 / (2 * sigma ** 2)\n"
-                    "        b = math.log(pi) + c - (xi - mu1) ** 2 / (2 * sigma ** 2)\n"
+                    "        a = math.log(1 - pi) + c - (xi - mu0) ** 2 / (2 * var)\n"
+                    "        b = math.log(pi) + c - (xi - mu1) ** 2 / (2 * var)\n"
                     "        m = max(a, b)\n"
                     "        total += m + math.log(math.exp(a - m) + math.exp(b - m))\n"
                     "    return total\n\n"
                     "def lower_bound(x, theta, resp):\n"
-                    "    pi, mu0, mu1, sigma = theta\n"
-                    "    c = -0.5 * math.log(2 * math.pi * sigma ** 2)\n"
+                    "    mu0, mu1, var, pi = theta\n"
+                    "    c = -0.5 * math.log(2 * math.pi * var)\n"
                     "    total = 0.0\n"
                     "    for xi, r in zip(x, resp):\n"
-                    "        lj = [math.log(1 - pi) + c - (xi - mu0) ** 2 / (2 * sigma ** 2),\n"
-                    "              math.log(pi) + c - (xi - mu1) ** 2 / (2 * sigma ** 2)]\n"
+                    "        lj = [math.log(1 - pi) + c - (xi - mu0) ** 2 / (2 * var),\n"
+                    "              math.log(pi) + c - (xi - mu1) ** 2 / (2 * var)]\n"
                     "        for k in (0, 1):\n"
                     "            if r[k] > 0:\n"
                     "                total += r[k] * (lj[k] - math.log(r[k]))\n"
@@ -418,24 +675,45 @@ REALISTIC: dict[str, list[tuple[str, dict[str, str], set[str]]]] = {
                     "    em_theta = m_step(x_all, e_step(x_all, em_theta))\n"
                     "    em_logliks.append(log_likelihood(x_all, em_theta))\n"
                 ),
+                "def poisson_em_step(": (
+                    "def poisson_em_step(x, theta):\n"
+                    "    lam0, lam1, pi = theta\n"
+                    "    s0 = s1 = w0 = w1 = 0.0\n"
+                    "    for xi in x:\n"
+                    "        a = math.log(1 - pi) + xi * math.log(lam0) - lam0\n"
+                    "        b = math.log(pi) + xi * math.log(lam1) - lam1\n"
+                    "        r1 = 1 / (1 + math.exp(a - b)) if a - b < 700 else 0.0\n"
+                    "        w0, w1 = w0 + 1 - r1, w1 + r1\n"
+                    "        s0, s1 = s0 + (1 - r1) * xi, s1 + r1 * xi\n"
+                    "    return (s0 / w0, s1 / w1, w1 / len(x))\n"
+                ),
+                "q7_prediction = ": 'q7_prediction = "(D)"\n',
+                "q7_logliks = []": (
+                    "q7_logliks = []\n"
+                    "for start in [theta_init, (75.0, 60.0, 25.0, 0.5), (68.0, 80.0, 14.0, 0.5)]:\n"
+                    "    theta = start\n"
+                    "    for _ in range(200):\n"
+                    "        theta = m_step(x_all, e_step(x_all, theta))\n"
+                    "    q7_logliks.append(log_likelihood(x_all, theta))\n"
+                ),
             },
             set(),
         ),
         (
-            "alternative: float32 throughout, softmax, entr, np.average",
+            "alternative: float32 throughout, softmax, entr, np.average, gammaln",
             {
                 "x_all = load_heights()": (
                     "import itertools\n\nimport numpy as np\nfrom scipy import special, stats\n\n"
                     "from lecture_utils.data import load_heights\n\n"
                     "x_all = load_heights()['height'].to_numpy().astype(np.float32)\n"
-                    "theta_init = (0.5, 60.0, 75.0, 5.0)\n"
+                    "theta_init = (60.0, 75.0, 25.0, 0.5)\n"
                 ),
                 "def e_step(": (
                     "def e_step(x, theta):\n"
-                    "    pi, mu0, mu1, sigma = (np.float32(v) for v in theta)\n"
+                    "    mu0, mu1, var, pi = (np.float32(v) for v in theta)\n"
                     "    x = np.asarray(x, dtype=np.float32)\n"
-                    "    lj = np.column_stack([np.log1p(-pi) - (x - mu0) ** 2 / (2 * sigma ** 2),\n"
-                    "                          np.log(pi) - (x - mu1) ** 2 / (2 * sigma ** 2)])\n"
+                    "    lj = np.column_stack([np.log1p(-pi) - (x - mu0) ** 2 / (2 * var),\n"
+                    "                          np.log(pi) - (x - mu1) ** 2 / (2 * var)])\n"
                     "    return special.softmax(lj, axis=1)\n"
                 ),
                 "def m_step(": (
@@ -443,20 +721,20 @@ REALISTIC: dict[str, list[tuple[str, dict[str, str], set[str]]]] = {
                     "    x, resp = np.asarray(x, dtype=np.float32), np.asarray(resp, dtype=np.float32)\n"
                     "    mu0, mu1 = np.average(x, weights=resp[:, 0]), np.average(x, weights=resp[:, 1])\n"
                     "    var = (np.sum(resp[:, 0] * (x - mu0) ** 2) + np.sum(resp[:, 1] * (x - mu1) ** 2)) / len(x)\n"
-                    "    return np.float32(resp[:, 1].mean()), mu0, mu1, np.sqrt(var)\n"
+                    "    return mu0, mu1, var, np.float32(resp[:, 1].mean())\n"
                 ),
                 "def log_likelihood(": (
                     "def log_likelihood(x, theta):\n"
-                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    mu0, mu1, var, pi = theta\n"
                     "    x = np.asarray(x, dtype=np.float32)\n"
-                    "    lj = np.stack([np.log1p(-pi) + stats.norm.logpdf(x, mu0, sigma),\n"
-                    "                   np.log(pi) + stats.norm.logpdf(x, mu1, sigma)])\n"
+                    "    lj = np.stack([np.log1p(-pi) + stats.norm.logpdf(x, mu0, np.sqrt(var)),\n"
+                    "                   np.log(pi) + stats.norm.logpdf(x, mu1, np.sqrt(var))])\n"
                     "    return special.logsumexp(lj, axis=0).sum()\n\n"
                     "def lower_bound(x, theta, resp):\n"
-                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    mu0, mu1, var, pi = theta\n"
                     "    resp = np.asarray(resp)\n"
-                    "    lj = np.column_stack([np.log1p(-pi) + stats.norm.logpdf(x, mu0, sigma),\n"
-                    "                          np.log(pi) + stats.norm.logpdf(x, mu1, sigma)])\n"
+                    "    lj = np.column_stack([np.log1p(-pi) + stats.norm.logpdf(x, mu0, np.sqrt(var)),\n"
+                    "                          np.log(pi) + stats.norm.logpdf(x, mu1, np.sqrt(var))])\n"
                     "    return np.sum(resp * lj) + np.sum(special.entr(resp))\n"
                 ),
                 "em_theta = theta_init": (
@@ -468,37 +746,55 @@ REALISTIC: dict[str, list[tuple[str, dict[str, str], set[str]]]] = {
                     "    em_logliks[t + 1] = log_likelihood(x_all, em_theta)\n"
                     "em_theta = np.array(em_theta)\n"
                 ),
+                "def poisson_em_step(": (
+                    "def poisson_em_step(x, theta):\n"
+                    "    lam = np.array(theta[:2], dtype=np.float32)\n"
+                    "    w = np.array([1 - theta[2], theta[2]], dtype=np.float32)\n"
+                    "    x = np.asarray(x, dtype=np.float32)[:, None]\n"
+                    "    resp = special.softmax(np.log(w) + x * np.log(lam) - lam - special.gammaln(x + 1), axis=1)\n"
+                    "    lam = (resp * x).sum(axis=0) / resp.sum(axis=0)\n"
+                    "    return np.array([lam[0], lam[1], resp[:, 1].mean()])\n"
+                ),
+                "q7_logliks = []": (
+                    "ends = [theta_init, (75.0, 60.0, 25.0, 0.5), (68.0, 80.0, 14.0, 0.5)]\n"
+                    "for _ in range(200):\n"
+                    "    ends = [m_step(x_all, e_step(x_all, th)) for th in ends]\n"
+                    "q7_logliks = [log_likelihood(x_all, th) for th in ends]\n"
+                ),
             },
             set(),
         ),
         (
-            "mistakes: a float count, no log space, 0 log 0, log-likelihoods one iteration late",
+            "mistakes: a float count, no log space, 0 log 0, log-likelihoods one iteration late, "
+            "unweighted Poisson rates",
             {
                 "def n_terms(": (
                     "def n_terms(n):\n"
                     "    return 2.0 ** n\n\n"
                     "def brute_force_loglik(x, theta):\n"
-                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    mu0, mu1, var, pi = theta\n"
                     "    terms = [np.sum(np.where(np.array(z) == 1, np.log(pi), np.log1p(-pi))\n"
-                    "                    + stats.norm.logpdf(x, np.where(np.array(z) == 1, mu1, mu0), sigma))\n"
+                    "                    + stats.norm.logpdf(x, np.where(np.array(z) == 1, mu1, mu0), np.sqrt(var)))\n"
                     "             for z in itertools.product([0, 1], repeat=len(x))]\n"
                     "    return float(special.logsumexp(terms))\n"
                 ),
                 "def e_step(": (
                     "def e_step(x, theta):\n"
-                    "    pi, mu0, mu1, sigma = theta\n"
-                    "    a = (1 - pi) * stats.norm.pdf(x, mu0, sigma)\n"
-                    "    b = pi * stats.norm.pdf(x, mu1, sigma)\n"
+                    "    mu0, mu1, var, pi = theta\n"
+                    "    a = (1 - pi) * stats.norm.pdf(x, mu0, np.sqrt(var))\n"
+                    "    b = pi * stats.norm.pdf(x, mu1, np.sqrt(var))\n"
                     "    return np.column_stack([a, b]) / (a + b)[:, None]\n"
                 ),
                 "def log_likelihood(": (
                     "def log_likelihood(x, theta):\n"
-                    "    pi, mu0, mu1, sigma = theta\n"
-                    "    return float(np.sum(np.log((1 - pi) * stats.norm.pdf(x, mu0, sigma) + pi * stats.norm.pdf(x, mu1, sigma))))\n\n"
+                    "    mu0, mu1, var, pi = theta\n"
+                    "    sd = np.sqrt(var)\n"
+                    "    return float(np.sum(np.log((1 - pi) * stats.norm.pdf(x, mu0, sd) + pi * stats.norm.pdf(x, mu1, sd))))\n\n"
                     "def lower_bound(x, theta, resp):\n"
-                    "    pi, mu0, mu1, sigma = theta\n"
-                    "    lj = np.column_stack([np.log1p(-pi) + stats.norm.logpdf(x, mu0, sigma),\n"
-                    "                          np.log(pi) + stats.norm.logpdf(x, mu1, sigma)])\n"
+                    "    mu0, mu1, var, pi = theta\n"
+                    "    sd = np.sqrt(var)\n"
+                    "    lj = np.column_stack([np.log1p(-pi) + stats.norm.logpdf(x, mu0, sd),\n"
+                    "                          np.log(pi) + stats.norm.logpdf(x, mu1, sd)])\n"
                     "    return float(np.sum(resp * lj) - np.sum(resp * np.log(resp)))\n"
                 ),
                 "em_theta = theta_init": (
@@ -509,19 +805,29 @@ REALISTIC: dict[str, list[tuple[str, dict[str, str], set[str]]]] = {
                     "    em_theta = m_step(x_all, e_step(x_all, em_theta))\n"
                     "em_logliks = np.array([em_logliks[0]] + em_logliks)\n"
                 ),
+                "def poisson_em_step(": (
+                    "def poisson_em_step(x, theta):\n"
+                    "    lam0, lam1, pi = theta\n"
+                    "    x = np.asarray(x, dtype=float)\n"
+                    "    lj = np.column_stack([np.log1p(-pi) + stats.poisson.logpmf(x, lam0), np.log(pi) + stats.poisson.logpmf(x, lam1)])\n"
+                    "    r = np.exp(lj - special.logsumexp(lj, axis=1, keepdims=True))\n"
+                    "    hard = r[:, 1] > 0.5\n"
+                    "    return x[~hard].mean(), x[hard].mean(), r[:, 1].mean()  # the rates of a hard split\n"
+                ),
             },
-            {"q1", "q2", "q4", "q5"},
+            {"q1", "q2", "q4", "q5", "q6"},
         ),
         (
-            "mistakes: counting by enumerating (memory), 99 EM iterations instead of 100",
+            "mistakes: counting by enumerating (memory), 99 EM iterations instead of 100, a wrong "
+            "prediction",
             {
                 "def n_terms(": (
                     "def n_terms(n):\n"
                     "    return len(list(itertools.product([0, 1], repeat=n)))  # one C call: no alarm stops it\n\n"
                     "def brute_force_loglik(x, theta):\n"
-                    "    pi, mu0, mu1, sigma = theta\n"
+                    "    mu0, mu1, var, pi = theta\n"
                     "    terms = [np.sum(np.where(np.array(z) == 1, np.log(pi), np.log1p(-pi))\n"
-                    "                    + stats.norm.logpdf(x, np.where(np.array(z) == 1, mu1, mu0), sigma))\n"
+                    "                    + stats.norm.logpdf(x, np.where(np.array(z) == 1, mu1, mu0), np.sqrt(var)))\n"
                     "             for z in itertools.product([0, 1], repeat=len(x))]\n"
                     "    return float(special.logsumexp(terms))\n"
                 ),
@@ -533,8 +839,9 @@ REALISTIC: dict[str, list[tuple[str, dict[str, str], set[str]]]] = {
                     "    em_logliks.append(log_likelihood(x_all, em_theta))\n"
                     "em_logliks = np.array(em_logliks)\n"
                 ),
+                "q7_prediction = ": 'q7_prediction = "c"\n',
             },
-            {"q1", "q5"},
+            {"q1", "q5", "q7"},
         ),
     ],
 }
