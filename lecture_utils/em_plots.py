@@ -33,6 +33,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 from PIL import Image
 from scipy.special import logsumexp
@@ -179,6 +180,7 @@ def em_frames(
     shared_variance: bool | None = None,
     n_grid: int = 400,
     n_slice: int = 161,
+    slices_at=None,
 ) -> EMFrames:
     """Precompute every picture of an EM trace on the data ``x`` (K = 2).
 
@@ -193,6 +195,10 @@ def em_frames(
         step of the last iteration.
     n_grid, n_slice : int
         Grid sizes: heights for the densities, and mu_1 values of the bound slice.
+    slices_at : sequence of int, optional
+        The iterations whose lower-bound slice is computed (the costliest part); default all.
+        The others' slices are NaN, and :meth:`EMFigure.show` refuses them. The explorer asks
+        only for the iterations it shows.
 
     Returns
     -------
@@ -225,8 +231,19 @@ def em_frames(
 
     # The Bishop slice: a window around mu_1^(t) wide enough to show the step to mu_1^(t+1) and
     # the curvature of the bound (about 3 standard errors of the M-step mean).
+    wanted = set(range(len(resp_full)) if slices_at is None else slices_at)
+    if not wanted <= set(range(len(resp_full))):
+        raise ValueError(
+            f"slices_at must hold iterations in 0..{len(resp_full) - 1}, got {sorted(wanted)}"
+        )
+    missing = np.full(n_slice, np.nan)
     mu1_grid, ll_slice, bound_slice = [], [], []
     for t, q in enumerate(resp_full):
+        if t not in wanted:
+            mu1_grid.append(missing)
+            ll_slice.append(missing)
+            bound_slice.append(missing)
+            continue
         p, nxt = params[t], params[t + 1]
         step = nxt.means[1] - p.means[1]
         n1 = max(q[:, 1].sum(), 1e-12)
@@ -426,7 +443,11 @@ class EMFigure:
         # on every frame, and the legend (the costliest part of the panel to draw) could not
         # stay in the cached background (_draw_bound_panel).
         ax.grid(False)
-        self.title_bound = ax.set_title("", y=TITLE_Y)
+        # Static (in the cached background): the iteration is named above the histogram.
+        self.title_bound = ax.set_title("The lower bound at this iteration", y=TITLE_Y)
+        # about five ticks a side: fewer labels to draw on every frame
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
 
         ax = self.ax_path
         ax.set_xlabel("μ₀, female mean (inches)")
@@ -551,6 +572,8 @@ class EMFigure:
         self.ll_vline.set_xdata([i + 1, i + 1])
 
         grid, ll, bound = f.mu1_grid[r], f.ll_slice[r], f.bound_slice[r]
+        if np.isnan(grid[0]):
+            raise ValueError(f"iteration {t}'s lower-bound slice was not computed (slices_at)")
         base = f.log_likelihoods[r]
         self.slice_ll.set_data(grid, ll - base)
         self.slice_bound.set_data(grid, bound - base)
@@ -571,7 +594,6 @@ class EMFigure:
         span = max(top - bottom, 1e-3)
         self.ax_bound.set_xlim(grid[0], grid[-1])
         self.ax_bound.set_ylim(bottom - 0.05 * span, top + 0.12 * span)
-        self.title_bound.set_text(f"The lower bound at iteration {t + 1}")
 
         self.path_now.set_data([f.means[i, 0]], [f.means[i, 1]])
 

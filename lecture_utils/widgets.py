@@ -78,7 +78,7 @@ def _em_alt(frames: em_plots.EMFrames, t: int, half: str) -> str:
     )
 
 
-def _em_iterations(T: int, every_up_to: int = 15, later: int = 10) -> list[int]:
+def _em_iterations(T: int, every_up_to: int = 11, later: int = 8) -> list[int]:
     """The iterations the explorer shows: every one up to ``every_up_to``, then about ``later``
     more, evenly spaced, ending at the last (T). EM moves fast early and slowly late."""
     first = list(range(min(T, every_up_to) + 1))
@@ -91,7 +91,8 @@ def _em_iterations(T: int, every_up_to: int = 15, later: int = 10) -> list[int]:
 class EMExplorer(Explorer):
     """The interactive EM of slide 13; build it with :func:`em_explorer`.
 
-    The iterations of the trace (every one up to 15, then ten more up to the last) are
+    The iterations of the trace (every one up to 11, i.e. θ⁽¹⁾..θ⁽¹²⁾ on the slide, then eight
+    more up to the last) are
     pre-rendered after the E step and after the M step, so the iteration slider, Play and the
     E/M toggle run in the browser (no kernel). A start control (mu_0, mu_1, sigma^2, pi) needs
     Python: on release it reruns EM with the settings the trace was fitted with
@@ -105,9 +106,9 @@ class EMExplorer(Explorer):
         self.dpi = dpi
         self.n_recomputes = 0
         self.trace = trace
-        self.em_frames = em_plots.em_frames(self.x, trace)
+        self.iterations = _em_iterations(trace.n_iter)
+        self.em_frames = em_plots.em_frames(self.x, trace, slices_at=self.iterations)
         self.em_figure = em_plots.EMFigure(self.em_frames)
-        self.iterations = _em_iterations(self.em_frames.n_iter)
         self.slider = selection_slider(
             self.iterations,
             [str(t + 1) for t in self.iterations],
@@ -288,9 +289,9 @@ class EMExplorer(Explorer):
             variance_floor=old.variance_floor,
         )
         self.n_recomputes += 1
-        self.em_frames = em_plots.em_frames(self.x, self.trace)
+        self.iterations = _em_iterations(self.trace.n_iter)
+        self.em_frames = em_plots.em_frames(self.x, self.trace, slices_at=self.iterations)
         self.em_figure.set_frames(self.em_frames)
-        self.iterations = _em_iterations(self.em_frames.n_iter)
         n = len(self.iterations)
         self.play.value = 0
         self.slider.options = [

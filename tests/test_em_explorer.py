@@ -199,7 +199,7 @@ def explorer(heights):
 def test_explorer_follows_the_widget_contract(explorer):
     assert_explorer_contract(explorer)
     assert isinstance(explorer.slider, ipywidgets.SelectionSlider)
-    assert explorer.iterations == [*range(16), 16, 17, 18, 19, 20]
+    assert explorer.iterations == [*range(15), 16, 17, 18, 19, 20]
     assert len(explorer.slider.options) == explorer.play.max + 1 == len(explorer.iterations)
     link = explorer.play_link  # Play drives the slider in the browser
     assert link.source == (explorer.play, "value") and link.target == (explorer.slider, "index")
@@ -214,7 +214,23 @@ def test_explorer_follows_the_widget_contract(explorer):
 def test_iterations_shown_are_every_early_one_then_spaced_to_the_last():
     assert widgets._em_iterations(5) == [0, 1, 2, 3, 4, 5]
     shown = widgets._em_iterations(64)
-    assert shown[:16] == list(range(16)) and shown[-1] == 64 and len(shown) == 26
+    assert shown[:12] == list(range(12)) and shown[-1] == 64 and len(shown) == 20
+    assert shown == sorted(set(shown))
+
+
+def test_the_bound_slice_is_computed_where_asked_and_refused_elsewhere(heights, trace):
+    frames = em_plots.em_frames(heights, trace, slices_at=[0, 2])
+    full = em_plots.em_frames(heights, trace)
+    for t in (0, 2):
+        assert np.array_equal(frames.ll_slice[t], full.ll_slice[t])
+        assert np.array_equal(frames.bound_slice[t], full.bound_slice[t])
+    assert np.isnan(frames.ll_slice[1]).all()
+    figure = em_plots.EMFigure(frames)
+    figure.show(2, "M")
+    with pytest.raises(ValueError, match="slice was not computed"):
+        figure.show(1, "E")
+    with pytest.raises(ValueError, match="slices_at must hold iterations"):
+        em_plots.em_frames(heights, trace, slices_at=[trace.n_iter + 1])
 
 
 def test_slider_and_half_step_change_readout_alt_and_picture(explorer):
