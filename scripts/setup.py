@@ -602,6 +602,10 @@ def main(argv):
     if not argv or argv[0] not in ("lab", "test", "install", "python"):
         print(__doc__)
         return 2
+    dev_wanted = argv[0] == "test" or (argv[0] == "install" and "--dev" in argv[1:])
+    if dev_wanted and not os.path.exists(os.path.join(ROOT, "requirements-dev.txt")):
+        say("setup: this repository has no tests (it is the students' copy): use `lab`.")
+        return 2
     if argv[0] == "python":  # which interpreter would be used
         command, version = choose_python()
         say("%s (Python %s)" % (" ".join(command), fmt(version)))

@@ -7,7 +7,8 @@ solutions and the hidden tests. Students get a separate repository made by this 
 - the student exercise notebooks ``notebooks/exercises/student/NN_name/NN_name.ipynb`` (public
   tests only, in their metadata),
 - ``lecture_utils`` (without the grading plugin), ``data/``, ``requirements.txt``,
-  ``pyproject.toml``, ``jupyter/overrides.json``,
+  ``pyproject.toml``, ``environment.yml`` and ``postBuild`` (Binder), ``scripts/setup.py`` and
+  ``jupyter/`` (the set-up of ``make lab``: the same as this repository's),
 - a short ``Makefile`` (``make lab``), a ``.gitignore`` and a student ``README.md``.
 
 No master, no hidden test, no solutions notebook, no autograder zip. Point Binder and
@@ -27,39 +28,39 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
-#: Files and folders copied as they are (relative to the repository root).
-COPIED = ("requirements.txt", "pyproject.toml", "jupyter/overrides.json", "data")
+#: Files and folders copied as they are (relative to the repository root): what `make lab`'s
+#: set-up needs (scripts/setup.py: the interpreter check, wheels only, a self-mending .venv,
+#: the JupyterLab settings and extension), and what Binder builds from (environment.yml,
+#: postBuild).
+COPIED = (
+    "requirements.txt",
+    "pyproject.toml",
+    "environment.yml",
+    "postBuild",
+    "scripts/setup.py",
+    "jupyter/overrides.json",
+    "jupyter/labextensions",
+    "data",
+)
 #: lecture_utils modules that are instructor-only.
 INSTRUCTOR_ONLY = ("otter_guard.py",)
 
 MAKEFILE = """\
-# make lab   set up .venv (first time only) and open JupyterLab on the first notebook
-PYTHON ?= python3
-VENV   ?= .venv
-BIN    := $(VENV)/bin
-PY     := $(BIN)/python
-PIP    := $(PY) -m pip --disable-pip-version-check
-BASE   := $(VENV)/.installed-base
-ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
+# make lab    set up .venv (first time only) and open JupyterLab on the first notebook
+# make setup  only set up .venv (what make lab does before it starts JupyterLab)
+# Windows, without make (PowerShell):  py scripts\\setup.py lab
+# Another interpreter: make lab PYTHON=python3.13 ; JupyterLab options: make lab LAB_ARGS="--port 8890"
+BOOT := $(firstword $(shell command -v python3 python3.14 python3.13 python3.12 python3.11 \\
+          python 2>/dev/null) python3)
+LAB_ARGS ?=
 
 .PHONY: lab setup
 
-$(PY):
-\t$(PYTHON) -m venv $(VENV)
+lab:
+\t@$(BOOT) scripts/setup.py lab $(LAB_ARGS)
 
-$(BASE): requirements.txt pyproject.toml jupyter/overrides.json | $(PY)
-\t$(PIP) install -r requirements.txt
-\t$(PIP) install --no-deps -e .
-\tmkdir -p $(VENV)/share/jupyter/lab/settings
-\tcp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
-\t@touch $@
-
-# set up without starting JupyterLab
-setup: $(BASE)
-
-lab: $(BASE)
-\t$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \\
-\t  --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(ROOT_ARG)
+setup:
+\t@$(BOOT) scripts/setup.py install
 """
 
 GITIGNORE = """\
@@ -77,14 +78,23 @@ README = """\
 Lecture notebooks (`notebooks/00_start_here.ipynb` to `06_em_algorithm.ipynb`) and six graded
 exercise sets (`notebooks/exercises/student/NN_name/NN_name.ipynb`).
 
-**Set up and open JupyterLab:** `make lab` (Python 3.10 or newer; the first run installs the
-pinned packages into `.venv`). Without make: `python3 -m venv .venv`,
-`.venv/bin/pip install -r requirements.txt -e .`, `.venv/bin/jupyter lab`.
+**You need** git and Python 3.11 to 3.15 (on Debian/Ubuntu also `python3-venv`; on macOS the
+command-line tools, `xcode-select --install`, for make), and about 750 MB of disk.
+
+**Set up and open JupyterLab:** `make lab` (Windows, PowerShell: `py scripts\\setup.py lab`).
+The first run creates `.venv` and installs the pinned packages from wheels (a few minutes), one
+line per step; it ends by printing the link to open, framed. Wait until the notebook says
+*Idle* before *Run All*. Ctrl-C stops JupyterLab; `make lab` again brings it back. If set-up
+stops, it says why and what to type (for example which Python to install).
 
 **Exercises:** replace each `...`, run the `grader.check("qN")` cell under it (the public checks;
 hidden tests check more), then run *Kernel → Restart and Run All* and the export cell at the end.
 It writes `NN_name.zip` next to the notebook (a new export replaces the old one): hand in that
 file. Written answers are graded by hand.
+
+**Your own work and course updates:** work on your own branch (`git switch -c mine`, commit,
+then `git pull --rebase origin main`), or save a copy of a notebook under another name. To get
+a notebook back as it was: `git checkout -- <notebook>`.
 """
 
 

@@ -1186,6 +1186,10 @@ def test_student_repo_holds_no_master_hidden_test_or_solution(student_repo):
         "lecture_utils/data.py",
         "data/heights.csv",
         "notebooks/00_start_here.ipynb",
+        "scripts/setup.py",  # make lab's set-up, the same as the instructors'
+        "environment.yml",  # Binder
+        "postBuild",
+        "jupyter/labextensions/lecture-companion-a11y/static/remoteEntry.js",
     } <= rel
     for name in NAMES:
         assert f"notebooks/exercises/student/{name}/{name}.ipynb" in rel
