@@ -7,6 +7,7 @@ import base64
 import matplotlib as mpl
 
 __all__ = [
+    "CYCLE",
     "COLORS",
     "DPI",
     "EXPLORER_DPI",
@@ -35,6 +36,22 @@ OKABE_ITO = {
     "vermillion": "#D55E00",
     "reddish purple": "#CC79A7",
 }
+
+#: The colour cycle of every figure (use_style) and the colours of EM's runs in 06: Okabe–Ito,
+#: with yellow (hard to see on white) last.
+CYCLE = [
+    OKABE_ITO[name]
+    for name in (
+        "blue",
+        "vermillion",
+        "bluish green",
+        "orange",
+        "reddish purple",
+        "sky blue",
+        "black",
+        "yellow",
+    )
+]
 
 #: One colour per meaning, the same in every notebook. Eight colour-blind-safe hues cannot give
 #: each of the ~25 meanings its own colour: a hue is reused only for meanings that never share a
@@ -68,18 +85,7 @@ COLORS = {
     "em": "#332288",  # EM (the same colour as its lower bound)
     "direct": OKABE_ITO["reddish purple"],  # direct numerical maximisation (BFGS)
     # 06: one colour per EM start in the local-optima figure (each run is also labelled)
-    "runs": [
-        OKABE_ITO[name]
-        for name in (
-            "blue",
-            "vermillion",
-            "bluish green",
-            "orange",
-            "reddish purple",
-            "sky blue",
-            "black",
-        )
-    ],
+    "runs": CYCLE[:7],
     # election: battleground states' labels (Tol's wine: 8.6:1 on white, legible as text)
     "battleground": "#882255",
     "model_national": OKABE_ITO["blue"],  # election model variants: shared error δ only
@@ -113,21 +119,7 @@ def use_style() -> None:
 
     mpl.rcParams.update(
         {
-            "axes.prop_cycle": cycler(
-                color=[
-                    OKABE_ITO[name]
-                    for name in (
-                        "blue",
-                        "vermillion",
-                        "bluish green",
-                        "orange",
-                        "reddish purple",
-                        "sky blue",
-                        "black",
-                        "yellow",
-                    )
-                ]
-            ),
+            "axes.prop_cycle": cycler(color=CYCLE),
             "figure.figsize": (8.0, 4.0),
             "figure.dpi": DPI,
             "savefig.dpi": DPI,
